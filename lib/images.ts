@@ -1,0 +1,24 @@
+/**
+ * Every container image the stack deploys, pinned to an exact version, in one place.
+ * Upgrade path: change the tag here, run `npm run synth`, review `git diff dist/`, run
+ * `npm test` (schema, promtool and amtool checks), and read the component's changelog for
+ * flags or config fields that changed. An environment can override any entry with
+ * `images` in its StackConfig.
+ */
+export const IMAGES = {
+  prometheus: 'quay.io/prometheus/prometheus:v3.5.0',
+  alertmanager: 'quay.io/prometheus/alertmanager:v0.28.1',
+  thanos: 'quay.io/thanos/thanos:v0.39.2',
+  grafana: 'docker.io/grafana/grafana:12.1.1',
+  loki: 'docker.io/grafana/loki:3.5.3',
+  alloy: 'docker.io/grafana/alloy:v1.10.2',
+  /** Promtail reached end of life on 2026-03-02; this is its last release. */
+  promtail: 'docker.io/grafana/promtail:3.5.3',
+  fluentd: 'docker.io/fluent/fluentd-kubernetes-daemonset:v1.18.0-debian-elasticsearch8-1.2',
+  kubeStateMetrics: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.16.0',
+  nodeExporter: 'quay.io/prometheus/node-exporter:v1.9.1',
+  configReloader: 'quay.io/prometheus-operator/prometheus-config-reloader:v0.85.0',
+  exporter: 'ghcr.io/observability-stack/app-exporter:0.1.0',
+} as const;
+
+export type ImageName = keyof typeof IMAGES;

@@ -1,0 +1,112 @@
+import { toYaml } from '../render/yaml';
+import { promqlError } from './query';
+
+/**
+ * The rule-group building block: a rule group is declared once, and from it come both
+ * the PrometheusRule custom resource (for prometheus-operator clusters) and the rule file
+ * mounted into the stack's own Prometheus. Both are rendered from `ruleFileGroup()`, so
+ * they are the same groups byte for byte.
+ */
+
+export type Severity = 'critical' | 'warning' | 'info';
+export type Category = 'infrastructure' | 'application';
+
+export interface AlertingRule {
+  readonly alert: string;
+  readonly expr: string;
+  /** Prometheus duration, e.g. `5m`. @default none (fires at once) */
+  readonly for?: string;
+  /** Prometheus duration; keeps the alert firing this long after the condition clears. */
+  readonly keepFiringFor?: string;
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+}
+
+export interface RecordingRule {
+  readonly record: string;
+  readonly expr: string;
+  readonly labels?: Record<string, string>;
+}
+
+export type Rule = AlertingRule | RecordingRule;
+
+export interface RuleGroup {
+  /** Unique in the stack; also names the rule file (`<name>.rules.yaml`). */
+  readonly name: string;
+  /** Prometheus duration. @default the global evaluation interval */
+  readonly interval?: string;
+  readonly rules: readonly Rule[];
+}
+
+export function isAlertingRule(rule: Rule): rule is AlertingRule {
+  return (rule as AlertingRule).alert !== undefined;
+}
+
+const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const GROUP_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+/** Validation problems of a rule group, each naming the field path and the fix. */
+export function ruleGroupProblems(group: RuleGroup, path = `ruleGroups[${group.name}]`): string[] {
+  const problems: string[] = [];
+  if (!GROUP_NAME.test(group.name)) {
+    problems.push(`${path}.name: "${group.name}" is not allowed; use lower-case letters, digits, '-' and '.' (it names a file and a ConfigMap key)`);
+  }
+  if (group.interval !== undefined && !DURATION.test(group.interval)) {
+    problems.push(`${path}.interval: "${group.interval}" is not a Prometheus duration; use e.g. "30s" or "1m"`);
+  }
+  if (group.rules.length === 0) problems.push(`${path}.rules: a group needs at least one rule`);
+  group.rules.forEach((rule, i) => {
+    const at = `${path}.rules[${i}]`;
+    if (isAlertingRule(rule)) {
+      if (!METRIC_NAME.test(rule.alert)) problems.push(`${at}.alert: "${rule.alert}" is not a valid alert name; use letters, digits and '_'`);
+      if (rule.for !== undefined && !DURATION.test(rule.for)) problems.push(`${at}.for: "${rule.for}" is not a Prometheus duration; use e.g. "5m"`);
+      if (rule.keepFiringFor !== undefined && !DURATION.test(rule.keepFiringFor)) problems.push(`${at}.keepFiringFor: "${rule.keepFiringFor}" is not a Prometheus duration`);
+    } else if (!METRIC_NAME.test(rule.record)) {
+      problems.push(`${at}.record: "${rule.record}" is not a valid metric name; use letters, digits, '_' and ':'`);
+    }
+    const err = promqlError(rule.expr);
+    if (err) problems.push(`${at}.expr: invalid PromQL, ${err.message}: ${rule.expr}`);
+    for (const key of Object.keys(rule.labels ?? {})) {
+      if (!LABEL_NAME.test(key) || key.startsWith('__')) problems.push(`${at}.labels.${key}: not a valid label name; use letters, digits and '_' (not starting with '__')`);
+    }
+  });
+  return problems;
+}
+
+function sortedRecord(record: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!record || Object.keys(record).length === 0) return undefined;
+  return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]]));
+}
+
+/** The group in Prometheus rule-file form (also the PrometheusRule `spec.groups[]` item). */
+export function ruleFileGroup(group: RuleGroup): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: group.name };
+  if (group.interval) out.interval = group.interval;
+  out.rules = group.rules.map((rule) => {
+    const r: Record<string, unknown> = {};
+    if (isAlertingRule(rule)) {
+      r.alert = rule.alert;
+      r.expr = rule.expr;
+      if (rule.for) r.for = rule.for;
+      if (rule.keepFiringFor) r.keep_firing_for = rule.keepFiringFor;
+      const labels = sortedRecord(rule.labels);
+      if (labels) r.labels = labels;
+      const annotations = sortedRecord(rule.annotations);
+      if (annotations) r.annotations = annotations;
+    } else {
+      r.record = rule.record;
+      r.expr = rule.expr;
+      const labels = sortedRecord(rule.labels);
+      if (labels) r.labels = labels;
+    }
+    return r;
+  });
+  return out;
+}
+
+/** A Prometheus rule file holding the given groups. */
+export function renderRuleFile(groups: readonly RuleGroup[]): string {
+  return toYaml({ groups: groups.map(ruleFileGroup) });
+}

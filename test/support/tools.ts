@@ -1,0 +1,62 @@
+import { execFileSync, spawnSync } from 'child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'fs';
+import { tmpdir } from 'os';
+import { dirname, join } from 'path';
+
+/**
+ * Runners for the real tools the checks rely on (Debian's promtool 2.42, amtool 0.25,
+ * prometheus, alertmanager, kubectl's kustomize). A missing tool is a failure, not a skip:
+ * `.ci/run` installs them.
+ */
+
+export interface ToolResult {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly output: string;
+}
+
+export function toolPath(name: string): string {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error(`${name} is not installed; run 'apt-get install -y prometheus prometheus-alertmanager' (as .ci/run does)`);
+  }
+}
+
+export function runTool(name: string, args: readonly string[], options: { cwd?: string; input?: string } = {}): ToolResult {
+  const res = spawnSync(toolPath(name), args, { cwd: options.cwd, input: options.input, encoding: 'utf8', timeout: 120_000 });
+  if (res.error) throw res.error;
+  const stdout = res.stdout ?? '';
+  const stderr = res.stderr ?? '';
+  return { status: res.status ?? -1, stdout, stderr, output: stdout + stderr };
+}
+
+/** A temporary directory holding the given files (relative path -> content); removed by `cleanup`. */
+export function tempFiles(files: Record<string, string>): { dir: string; path: (rel: string) => string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'obs-stack-'));
+  for (const [rel, content] of Object.entries(files)) {
+    const p = join(dir, rel);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, content);
+  }
+  return { dir, path: (rel) => join(dir, rel), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Run a tool over files written to a temp directory (cwd is that directory). */
+export function withFiles<T>(files: Record<string, string>, fn: (dir: string) => T): T {
+  const t = tempFiles(files);
+  try {
+    return fn(t.dir);
+  } finally {
+    t.cleanup();
+  }
+}
+
+export function promtool(args: readonly string[], options: { cwd?: string; input?: string } = {}): ToolResult {
+  return runTool('promtool', args, options);
+}
+
+export function amtool(args: readonly string[], options: { cwd?: string; input?: string } = {}): ToolResult {
+  return runTool('amtool', args, options);
+}
