@@ -1,5 +1,9 @@
-import { parser as promqlParser } from '@prometheus-io/lezer-promql';
-import { parser as logqlParser } from '@grafana/lezer-logql';
+// Both grammars ship CommonJS builds (`require` export condition) but type-only ESM
+// declarations, so they are required with their types taken from the ESM declarations.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { parser: promqlParser } = require('@prometheus-io/lezer-promql') as typeof import('@prometheus-io/lezer-promql', { with: { 'resolution-mode': 'import' } });
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { parser: logqlParser } = require('@grafana/lezer-logql') as typeof import('@grafana/lezer-logql', { with: { 'resolution-mode': 'import' } });
 
 /** Where a query failed to parse, or undefined when it parses. */
 export interface QueryError {

@@ -1,0 +1,4 @@
+export * from './types';
+export * from './validate';
+export { staging } from './staging';
+export { production } from './production';

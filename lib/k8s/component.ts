@@ -1,0 +1,72 @@
+import { ApiObject, Chart, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import type { StackConfig } from '../config/types';
+import { PrometheusRule } from '../../imports/monitoring.coreos.com';
+import { RuleGroup, ruleFileGroup } from '../observability/rule-group';
+import { RuleRegistry } from '../observability/rule-registry';
+import { ScrapeTarget } from '../observability/scrape-target';
+import { selectorLabels, standardLabels } from './labels';
+
+/** What every component receives from the stack. */
+export interface StackContext {
+  readonly config: StackConfig;
+  readonly rules: RuleRegistry;
+}
+
+/**
+ * One component of the stack as one chart: its objects are written to
+ * `dist/<env>/<name>.yaml` (custom resources to `dist/<env>/operator/<name>.yaml`), and
+ * every object carries the standard labels.
+ */
+export class ComponentChart extends Chart {
+  readonly config: StackConfig;
+  /** The namespace of the stack. */
+  readonly ns: string;
+  /** Labels selecting this component's pods. */
+  readonly selector: Record<string, string>;
+  /** Labels for pod templates (selector + standard labels). */
+  readonly podLabels: Record<string, string>;
+
+  constructor(scope: Construct, readonly ctx: StackContext, readonly componentName: string, component: string) {
+    super(scope, componentName, { labels: standardLabels(ctx.config, componentName, component), disableResourceNameHashes: true });
+    this.config = ctx.config;
+    this.ns = ctx.config.namespace;
+    this.selector = selectorLabels(ctx.config, componentName);
+    this.podLabels = standardLabels(ctx.config, componentName, component);
+  }
+
+  /** Object metadata: name and namespace (labels come from the chart). */
+  meta(name: string, extra: { annotations?: Record<string, string>; labels?: Record<string, string> } = {}): k8s.ObjectMeta {
+    return { name, namespace: this.ns, ...extra };
+  }
+
+  /**
+   * Registers rule groups (validated: a bad PromQL expression fails the synth naming the
+   * group and rule) and emits them as this component's PrometheusRule.
+   */
+  addRuleGroups(groups: readonly RuleGroup[]): void {
+    if (groups.length === 0) return;
+    const first = this.ctx.rules.groups(this.componentName).length === 0;
+    this.ctx.rules.add(this.componentName, groups);
+    if (!first) return;
+    new ApiObject(this, 'prometheusrule', {
+      apiVersion: PrometheusRule.GVK.apiVersion,
+      kind: PrometheusRule.GVK.kind,
+      metadata: { name: this.componentName, namespace: this.ns },
+      spec: { groups: Lazy.any({ produce: () => this.ctx.rules.groups(this.componentName).map(ruleFileGroup) }) },
+    });
+  }
+
+  /** Declares the component's scrape target: returns the pod annotations, emits the monitor. */
+  addScrapeTarget(target: ScrapeTarget, via: { service?: Record<string, string> } = {}): Record<string, string> {
+    if (via.service) target.serviceMonitor(this, this.ns, via.service);
+    else target.podMonitor(this, this.ns, this.selector);
+    return target.podAnnotations();
+  }
+
+  /** A ServiceAccount that never automounts its token (pods opt in when they talk to the API). */
+  serviceAccount(name: string = this.componentName): k8s.KubeServiceAccount {
+    return new k8s.KubeServiceAccount(this, 'serviceaccount', { metadata: this.meta(name), automountServiceAccountToken: false });
+  }
+}

@@ -1,0 +1,93 @@
+import { Construct } from 'constructs';
+import * as mon from '../../imports/monitoring.coreos.com';
+
+/**
+ * A scrape target, declared once by the component that exposes it. From it come:
+ * - the pod annotations (`prometheus.io/scrape`, `/port`, `/path`, `/scheme`) that the
+ *   stack's own Prometheus discovers (its annotated-pods job),
+ * - a PodMonitor, or a ServiceMonitor when the component has a Service, for clusters
+ *   that run prometheus-operator.
+ */
+export interface ScrapeTargetSpec {
+  /** Job name; also names the PodMonitor/ServiceMonitor. */
+  readonly name: string;
+  /** Container port number of the metrics endpoint. */
+  readonly port: number;
+  /** Container (and Service) port name of the metrics endpoint. */
+  readonly portName: string;
+  /** @default /metrics */
+  readonly path?: string;
+  /** @default http */
+  readonly scheme?: 'http' | 'https';
+  /** Prometheus duration. @default the global scrape interval */
+  readonly interval?: string;
+}
+
+const SCRAPE_PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export class ScrapeTarget {
+  readonly path: string;
+  readonly scheme: 'http' | 'https';
+
+  constructor(readonly spec: ScrapeTargetSpec) {
+    if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) throw new Error(`scrape target ${spec.name}: port ${spec.port} is not a port number (1-65535)`);
+    if (!SCRAPE_PORT_NAME.test(spec.portName) || spec.portName.length > 15) throw new Error(`scrape target ${spec.name}: portName "${spec.portName}" is not a valid port name (at most 15 lower-case letters, digits and '-')`);
+    this.path = spec.path ?? '/metrics';
+    this.scheme = spec.scheme ?? 'http';
+    if (!this.path.startsWith('/')) throw new Error(`scrape target ${spec.name}: path "${this.path}" must start with "/"`);
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** The annotations that make Prometheus's annotated-pods job scrape this target. */
+  podAnnotations(): Record<string, string> {
+    return {
+      'prometheus.io/path': this.path,
+      'prometheus.io/port': String(this.spec.port),
+      'prometheus.io/scheme': this.scheme,
+      'prometheus.io/scrape': 'true',
+    };
+  }
+
+  /** A PodMonitor selecting the component's pods (prometheus-operator clusters). */
+  podMonitor(scope: Construct, namespace: string, selector: Record<string, string>): mon.PodMonitor {
+    return new mon.PodMonitor(scope, `podmonitor-${this.name}`, {
+      metadata: { name: this.name, namespace },
+      spec: {
+        jobLabel: 'app.kubernetes.io/name',
+        selector: { matchLabels: selector },
+        namespaceSelector: { matchNames: [namespace] },
+        podMetricsEndpoints: [
+          {
+            port: this.spec.portName,
+            path: this.path,
+            scheme: this.scheme === 'https' ? mon.PodMonitorSpecPodMetricsEndpointsScheme.HTTPS : mon.PodMonitorSpecPodMetricsEndpointsScheme.HTTP,
+            interval: this.spec.interval,
+          },
+        ],
+      },
+    });
+  }
+
+  /** A ServiceMonitor selecting the component's Service by its labels. */
+  serviceMonitor(scope: Construct, namespace: string, serviceSelector: Record<string, string>): mon.ServiceMonitor {
+    return new mon.ServiceMonitor(scope, `servicemonitor-${this.name}`, {
+      metadata: { name: this.name, namespace },
+      spec: {
+        jobLabel: 'app.kubernetes.io/name',
+        selector: { matchLabels: serviceSelector },
+        namespaceSelector: { matchNames: [namespace] },
+        endpoints: [
+          {
+            port: this.spec.portName,
+            path: this.path,
+            scheme: this.scheme === 'https' ? mon.ServiceMonitorSpecEndpointsScheme.HTTPS : mon.ServiceMonitorSpecEndpointsScheme.HTTP,
+            interval: this.spec.interval,
+          },
+        ],
+      },
+    });
+  }
+}

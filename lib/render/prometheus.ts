@@ -1,0 +1,524 @@
+import { toYaml } from './yaml';
+
+/**
+ * `prometheus.yml` of the stack's own Prometheus, rendered from typed input. Pure: no
+ * cdk8s, no clock, no randomness; the same input gives the same bytes.
+ *
+ * The output must be accepted by Prometheus 2.42 (Debian's promtool/prometheus, used by
+ * the tests) AND by the v3.5 image the manifests deploy, so it only uses fields both
+ * know. Fields deliberately NOT used, because 2.42 rejects them: `scrape_protocols`
+ * (2.49+), `fallback_scrape_protocol` (3.0+), `track_timestamps_staleness` (2.48+),
+ * `always_scrape_classic_histograms` (3.0+; 2.x spells it `scrape_classic_histograms`).
+ * Consequence: Prometheus 3 fails a scrape whose response has no valid Content-Type
+ * (2.x assumed the text format); every exporter this stack runs sets it.
+ *
+ * Scrape jobs (Kubernetes discovery, least privilege in `prometheusDiscoveryAccess`):
+ * - `kubernetes-pods`: pods annotated `prometheus.io/scrape: "true"`. `prometheus.io/port`
+ *   is REQUIRED and must be a declared `containerPort` of the pod: the pod role yields one
+ *   target per (container, port), and the job keeps exactly the one whose port number
+ *   equals the annotation (`keepequal`, Prometheus 2.41+). So a pod with several
+ *   containers (Prometheus + Thanos sidecar + reloader) is scraped once, and the
+ *   `container` label names the container that serves the metrics. Rewriting the address
+ *   instead (the old example config) scrapes the same port once per container, each copy
+ *   with a different `container` label. `prometheus.io/path` and `prometheus.io/scheme`
+ *   are optional (`/metrics`, `http`).
+ * - `kubernetes-service-endpoints`: Services annotated the same way; `prometheus.io/port`
+ *   is the endpoint (target) port number. Endpoints whose pod is itself annotated are
+ *   dropped: that pod is already scraped by `kubernetes-pods`, once is enough.
+ *   Discovered with the `endpointslice` role: the v1 Endpoints API is deprecated since
+ *   Kubernetes 1.33, EndpointSlice discovery exists since Prometheus 2.21.
+ * - `kubelet` and `cadvisor`: every node's kubelet, scraped DIRECTLY on the node's
+ *   address (`:10250`, what node discovery yields) with the ServiceAccount token. Through
+ *   the API server proxy instead, Prometheus would need `nodes/proxy`, which also grants
+ *   the kubelet's exec/attach/portforward endpoints: far more than `nodes/metrics`, which
+ *   is all the direct path needs. Kubelet serving certificates are self-signed on most
+ *   clusters (no `serverTLSBootstrap`), hence the explicit `kubeletTls` choice.
+ * - `podScrapeJobs`: secondary metrics ports of the stack's own pods (one annotation can
+ *   only name one port: the Thanos sidecar next to Prometheus), selected by pod labels
+ *   and container port NAME.
+ * - `extraScrapeConfigs`: anything else, verbatim.
+ *
+ * Labels: every discovered target keeps `namespace`, `pod`, `container`, `node` (and
+ * `service` for service endpoints); `job` is the pod's `app.kubernetes.io/name` (the
+ * Service's name for service endpoints), as the components' PodMonitors do
+ * (`jobLabel: app.kubernetes.io/name`), so alerts select components by `job`. The
+ * `__meta_*` labels are discarded by Prometheus after relabelling; pod labels are NOT
+ * label-mapped wholesale (`pod-template-hash`, `controller-revision-hash` and the like
+ * would multiply series on every rollout): only the labels listed in `podLabelsToKeep`.
+ *
+ * External labels: `cluster` and a per-replica label whose value is the pod name, so
+ * Thanos Query deduplicates the HA pair (`--query.replica-label`). The pod name comes
+ * from an environment variable (`${POD_NAME}`, set from the downward API).
+ * Prometheus 3 expands environment variables in external label values by default;
+ * Prometheus 2.x does so only with `--enable-feature=expand-external-labels` (see
+ * `prometheusFeatureFlags`), and 3.x merely logs "Unknown option" for that flag. No
+ * sidecar substitutes the file, so the ConfigMap is the config, byte for byte, and the
+ * reloader only has to trigger reloads. Alerts sent to Alertmanager drop the replica
+ * label (`alert_relabel_configs`), otherwise the two replicas' copies of an alert differ
+ * and Alertmanager notifies twice.
+ */
+
+/** Where Kubernetes mounts a pod's ServiceAccount credentials. */
+export const SERVICE_ACCOUNT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+export const SERVICE_ACCOUNT_CA_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';
+
+export const DEFAULT_REPLICA_LABEL = 'prometheus_replica';
+export const DEFAULT_REPLICA_ENV_VAR = 'POD_NAME';
+
+export const JOB_PODS = 'kubernetes-pods';
+export const JOB_SERVICE_ENDPOINTS = 'kubernetes-service-endpoints';
+export const JOB_KUBELET = 'kubelet';
+export const JOB_CADVISOR = 'cadvisor';
+
+/**
+ * cAdvisor series dropped at ingestion (`metric_relabel_configs`): per-container specs,
+ * per-device block I/O and task-state series that no dashboard or alert of this stack
+ * reads and that multiply with containers x devices. Dashboards may rely on every other
+ * cAdvisor metric (`container_cpu_usage_seconds_total`, `container_memory_working_set_bytes`,
+ * `container_cpu_cfs_throttled_periods_total`, `container_network_*`, `container_fs_usage_bytes`...).
+ */
+export const CADVISOR_DROPPED_METRICS = 'container_(spec_.+|tasks_state|memory_failures_total|blkio_device_usage_total|file_descriptors|sockets|threads|threads_max|last_seen)';
+
+/** The Alertmanager StatefulSet's headless Service, as the Alertmanager component exposes it. */
+export interface AlertmanagerRef {
+  readonly namespace: string;
+  /** The headless Service that selects every Alertmanager replica. */
+  readonly service: string;
+  /** Name of the Service port of Alertmanager's HTTP API (e.g. `http-web`). */
+  readonly portName: string;
+  /** @default http */
+  readonly scheme?: 'http' | 'https';
+  /** When Alertmanager runs with `--web.route-prefix`. @default none */
+  readonly pathPrefix?: string;
+}
+
+/** A secondary metrics port of pods, selected by pod labels and container port name. */
+export interface PodScrapeJob {
+  /** Job name and `job` label, e.g. `thanos-sidecar`. */
+  readonly job: string;
+  readonly namespace: string;
+  /** Every one of these pod labels must match (exact values). */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** Name of the containerPort serving metrics. */
+  readonly portName: string;
+  /** @default /metrics */
+  readonly path?: string;
+  /** @default http */
+  readonly scheme?: 'http' | 'https';
+  /** Prometheus duration. @default the global scrape interval */
+  readonly interval?: string;
+}
+
+/** A scrape config passed through verbatim (it must be valid for Prometheus 2.42 and 3.x). */
+export interface ExtraScrapeConfig {
+  readonly job_name: string;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * How Prometheus verifies the kubelet's serving certificate.
+ * - `insecure-skip-verify`: the kubelet's certificate is self-signed (kubeadm, kind,
+ *   most managed clusters without `serverTLSBootstrap`); traffic is still encrypted and
+ *   the token only goes to node addresses from the API server.
+ * - `cluster-ca`: kubelet serving certificates are signed by the cluster CA
+ *   (`serverTLSBootstrap: true` and approved CSRs).
+ */
+export type KubeletTls = 'insecure-skip-verify' | 'cluster-ca';
+
+export interface PrometheusConfigInput {
+  /** Value of the `cluster` external label. */
+  readonly cluster: string;
+  /** Name of the per-replica external label. @default prometheus_replica */
+  readonly replicaLabel?: string;
+  /** Environment variable holding the pod name (downward API `metadata.name`). @default POD_NAME */
+  readonly replicaEnvVar?: string;
+  /** Prometheus durations. */
+  readonly scrapeInterval: string;
+  readonly scrapeTimeout: string;
+  readonly evaluationInterval: string;
+  /** Rule file globs, e.g. `/etc/prometheus/rules/*.yaml`. */
+  readonly ruleFiles: readonly string[];
+  /** Alertmanagers that receive this Prometheus's alerts (each replica of each). */
+  readonly alertmanagers: readonly AlertmanagerRef[];
+  /** Namespaces whose pods and services are discovered. @default all namespaces */
+  readonly namespaces?: readonly string[];
+  /** Scrape kubelets and cAdvisor. @default { enabled: true, tls: 'insecure-skip-verify' } */
+  readonly kubelet?: { readonly enabled: boolean; readonly tls?: KubeletTls };
+  /**
+   * Pod labels copied onto pod and service-endpoint targets: Kubernetes label name ->
+   * Prometheus label name, e.g. `{ 'app.kubernetes.io/version': 'version' }`. Only list
+   * labels with few values. @default none
+   */
+  readonly podLabelsToKeep?: Readonly<Record<string, string>>;
+  /** Secondary metrics ports of the stack's own pods. @default none */
+  readonly podScrapeJobs?: readonly PodScrapeJob[];
+  /** Extra scrape configs, verbatim. @default none */
+  readonly extraScrapeConfigs?: readonly ExtraScrapeConfig[];
+}
+
+type Obj = Record<string, unknown>;
+
+const DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const K8S_LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const K8S_LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+
+/** Milliseconds of a Prometheus duration, or undefined when it is not one. */
+export function durationMs(value: string): number | undefined {
+  const m = DURATION.exec(value);
+  if (!m || value === '') return undefined;
+  const units = [365 * 86400e3, 7 * 86400e3, 86400e3, 3600e3, 60e3, 1e3, 1];
+  return units.reduce((sum, unit, i) => sum + (m[i + 1] ? Number(m[i + 1]) * unit : 0), 0);
+}
+
+/** Prometheus's label-name sanitizing of Kubernetes label/annotation keys (`strutil.SanitizeLabelName`). */
+export function sanitizeLabelName(name: string): string {
+  return name.replace(/[^a-zA-Z0-9_]/g, '_');
+}
+
+/** A literal string as an RE2 regex (relabel regexes are fully anchored by Prometheus). */
+export function regexLiteral(value: string): string {
+  return value.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+
+function fail(path: string, problem: string): never {
+  throw new Error(`prometheus config: ${path}: ${problem}`);
+}
+
+function checkDuration(path: string, value: string): number {
+  const ms = durationMs(value);
+  if (ms === undefined || ms === 0) fail(path, `"${value}" is not a positive Prometheus duration; use e.g. "30s" or "1m"`);
+  return ms;
+}
+
+function validate(input: PrometheusConfigInput): void {
+  if (!input.cluster || /[\s$]/.test(input.cluster)) {
+    fail('cluster', `"${input.cluster}" must be a non-empty value without spaces or '$' (Prometheus 3 expands $VAR in external labels)`);
+  }
+  const replicaLabel = input.replicaLabel ?? DEFAULT_REPLICA_LABEL;
+  if (!LABEL_NAME.test(replicaLabel) || replicaLabel.startsWith('__')) fail('replicaLabel', `"${replicaLabel}" is not a label name; use letters, digits and '_' (e.g. prometheus_replica)`);
+  if (replicaLabel === 'cluster') fail('replicaLabel', '"cluster" is already the cluster label; use e.g. prometheus_replica');
+  const envVar = input.replicaEnvVar ?? DEFAULT_REPLICA_ENV_VAR;
+  if (!ENV_VAR.test(envVar)) fail('replicaEnvVar', `"${envVar}" is not an environment variable name`);
+  const interval = checkDuration('scrapeInterval', input.scrapeInterval);
+  const timeout = checkDuration('scrapeTimeout', input.scrapeTimeout);
+  if (timeout > interval) fail('scrapeTimeout', `${input.scrapeTimeout} exceeds scrapeInterval ${input.scrapeInterval}; Prometheus refuses it: lower the timeout`);
+  checkDuration('evaluationInterval', input.evaluationInterval);
+  if (input.ruleFiles.length === 0) fail('ruleFiles', 'at least one rule file glob is needed (the stack ships alert rules for itself)');
+  input.ruleFiles.forEach((f, i) => {
+    if (!f.startsWith('/')) fail(`ruleFiles[${i}]`, `"${f}" must be an absolute path or glob (relative paths resolve against the config file's directory)`);
+  });
+  if (input.alertmanagers.length === 0) fail('alertmanagers', 'at least one Alertmanager is needed, or alerts go nowhere');
+  input.alertmanagers.forEach((am, i) => {
+    if (!DNS_LABEL.test(am.namespace)) fail(`alertmanagers[${i}].namespace`, `"${am.namespace}" is not a namespace name`);
+    if (!DNS_LABEL.test(am.service)) fail(`alertmanagers[${i}].service`, `"${am.service}" is not a Service name`);
+    if (!PORT_NAME.test(am.portName) || am.portName.length > 15) fail(`alertmanagers[${i}].portName`, `"${am.portName}" is not a port name (at most 15 lower-case letters, digits and '-')`);
+    if (am.pathPrefix !== undefined && !am.pathPrefix.startsWith('/')) fail(`alertmanagers[${i}].pathPrefix`, `"${am.pathPrefix}" must start with "/"`);
+  });
+  if (input.namespaces !== undefined) {
+    if (input.namespaces.length === 0) fail('namespaces', 'an empty list discovers nothing; leave it undefined to discover all namespaces');
+    input.namespaces.forEach((ns, i) => {
+      if (!DNS_LABEL.test(ns)) fail(`namespaces[${i}]`, `"${ns}" is not a namespace name`);
+    });
+  }
+  for (const [k8sLabel, promLabel] of Object.entries(input.podLabelsToKeep ?? {})) {
+    if (!K8S_LABEL_KEY.test(k8sLabel)) fail(`podLabelsToKeep["${k8sLabel}"]`, 'not a Kubernetes label key');
+    if (!LABEL_NAME.test(promLabel) || promLabel.startsWith('__')) fail(`podLabelsToKeep["${k8sLabel}"]`, `"${promLabel}" is not a Prometheus label name`);
+    if (['job', 'instance', 'namespace', 'pod', 'container', 'node', 'service', 'cluster', replicaLabel].includes(promLabel)) {
+      fail(`podLabelsToKeep["${k8sLabel}"]`, `"${promLabel}" is a label the stack already sets; choose another name`);
+    }
+  }
+  const jobs = new Set([JOB_PODS, JOB_SERVICE_ENDPOINTS, JOB_KUBELET, JOB_CADVISOR]);
+  (input.podScrapeJobs ?? []).forEach((j, i) => {
+    const at = `podScrapeJobs[${i}]`;
+    if (!DNS_LABEL.test(j.job)) fail(`${at}.job`, `"${j.job}" must be lower-case letters, digits and '-'`);
+    if (jobs.has(j.job)) fail(`${at}.job`, `job name "${j.job}" is used twice; job names must be unique`);
+    jobs.add(j.job);
+    if (!DNS_LABEL.test(j.namespace)) fail(`${at}.namespace`, `"${j.namespace}" is not a namespace name`);
+    if (Object.keys(j.podLabels).length === 0) fail(`${at}.podLabels`, 'select the pods by at least one label');
+    for (const [k, v] of Object.entries(j.podLabels)) {
+      if (!K8S_LABEL_KEY.test(k) || !K8S_LABEL_VALUE.test(v)) fail(`${at}.podLabels["${k}"]`, `"${k}=${v}" is not a Kubernetes label`);
+    }
+    if (!PORT_NAME.test(j.portName) || j.portName.length > 15) fail(`${at}.portName`, `"${j.portName}" is not a port name`);
+    if (j.path !== undefined && !j.path.startsWith('/')) fail(`${at}.path`, `"${j.path}" must start with "/"`);
+    if (j.interval !== undefined) {
+      const ms = checkDuration(`${at}.interval`, j.interval);
+      if (ms < timeout) fail(`${at}.interval`, `${j.interval} is shorter than scrapeTimeout ${input.scrapeTimeout}; Prometheus refuses a timeout above the interval`);
+    }
+  });
+  (input.extraScrapeConfigs ?? []).forEach((c, i) => {
+    if (typeof c.job_name !== 'string' || c.job_name === '') fail(`extraScrapeConfigs[${i}].job_name`, 'required');
+    if (jobs.has(c.job_name)) fail(`extraScrapeConfigs[${i}].job_name`, `job name "${c.job_name}" is used twice; job names must be unique`);
+    jobs.add(c.job_name);
+  });
+}
+
+function relabel(r: { source_labels?: string[]; separator?: string; regex?: string; target_label?: string; replacement?: string; action?: string }): Obj {
+  const out: Obj = {};
+  if (r.source_labels) out.source_labels = r.source_labels;
+  if (r.separator !== undefined) out.separator = r.separator;
+  if (r.regex !== undefined) out.regex = r.regex;
+  if (r.target_label) out.target_label = r.target_label;
+  if (r.replacement !== undefined) out.replacement = r.replacement;
+  if (r.action) out.action = r.action;
+  return out;
+}
+
+function kubernetesSd(role: string, namespaces: readonly string[] | undefined): Obj[] {
+  const sd: Obj = { role };
+  if (namespaces) sd.namespaces = { names: [...namespaces] };
+  return [sd];
+}
+
+/** Copy a meta label onto a target label when it is non-empty. */
+function copy(meta: string, target: string): Obj {
+  return relabel({ source_labels: [meta], regex: '(.+)', target_label: target, replacement: '$1', action: 'replace' });
+}
+
+function podLabelCopies(input: PrometheusConfigInput): Obj[] {
+  return Object.keys(input.podLabelsToKeep ?? {})
+    .sort()
+    .map((k) => copy(`__meta_kubernetes_pod_label_${sanitizeLabelName(k)}`, input.podLabelsToKeep![k]));
+}
+
+const DROP_FINISHED_PODS = relabel({ source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Succeeded|Failed', action: 'drop' });
+
+function podsJob(input: PrometheusConfigInput): Obj {
+  const a = (name: string) => `__meta_kubernetes_pod_annotation_${name}`;
+  return {
+    job_name: JOB_PODS,
+    kubernetes_sd_configs: kubernetesSd('pod', input.namespaces),
+    relabel_configs: [
+      relabel({ source_labels: [a('prometheus_io_scrape')], regex: 'true', action: 'keep' }),
+      DROP_FINISHED_PODS,
+      // The port annotation is required: without it, every declared port would be scraped.
+      relabel({ source_labels: [a('prometheus_io_port')], regex: '[0-9]+', action: 'keep' }),
+      // Exactly the (container, port) target whose port is the annotated one.
+      relabel({ source_labels: ['__meta_kubernetes_pod_container_port_number'], target_label: a('prometheus_io_port'), action: 'keepequal' }),
+      relabel({ source_labels: [a('prometheus_io_path')], regex: '(.+)', target_label: '__metrics_path__', replacement: '$1', action: 'replace' }),
+      relabel({ source_labels: [a('prometheus_io_scheme')], regex: '(https?)', target_label: '__scheme__', replacement: '$1', action: 'replace' }),
+      copy('__meta_kubernetes_pod_label_app_kubernetes_io_name', 'job'),
+      copy('__meta_kubernetes_namespace', 'namespace'),
+      copy('__meta_kubernetes_pod_name', 'pod'),
+      copy('__meta_kubernetes_pod_container_name', 'container'),
+      copy('__meta_kubernetes_pod_node_name', 'node'),
+      ...podLabelCopies(input),
+    ],
+  };
+}
+
+function serviceEndpointsJob(input: PrometheusConfigInput): Obj {
+  const a = (name: string) => `__meta_kubernetes_service_annotation_${name}`;
+  return {
+    job_name: JOB_SERVICE_ENDPOINTS,
+    kubernetes_sd_configs: kubernetesSd('endpointslice', input.namespaces),
+    relabel_configs: [
+      relabel({ source_labels: [a('prometheus_io_scrape')], regex: 'true', action: 'keep' }),
+      // The pod behind this endpoint is annotated itself: kubernetes-pods scrapes it.
+      relabel({ source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], regex: 'true', action: 'drop' }),
+      DROP_FINISHED_PODS,
+      relabel({ source_labels: [a('prometheus_io_port')], regex: '[0-9]+', action: 'keep' }),
+      // Only endpoint ports (pod ports outside the Service have no endpointslice_port).
+      relabel({ source_labels: ['__meta_kubernetes_endpointslice_port'], target_label: a('prometheus_io_port'), action: 'keepequal' }),
+      relabel({ source_labels: [a('prometheus_io_path')], regex: '(.+)', target_label: '__metrics_path__', replacement: '$1', action: 'replace' }),
+      relabel({ source_labels: [a('prometheus_io_scheme')], regex: '(https?)', target_label: '__scheme__', replacement: '$1', action: 'replace' }),
+      copy('__meta_kubernetes_service_name', 'job'),
+      copy('__meta_kubernetes_namespace', 'namespace'),
+      copy('__meta_kubernetes_service_name', 'service'),
+      copy('__meta_kubernetes_pod_name', 'pod'),
+      copy('__meta_kubernetes_pod_container_name', 'container'),
+      copy('__meta_kubernetes_pod_node_name', 'node'),
+      ...podLabelCopies(input),
+    ],
+  };
+}
+
+function kubeletJobs(input: PrometheusConfigInput): Obj[] {
+  const kubelet = input.kubelet ?? { enabled: true };
+  if (!kubelet.enabled) return [];
+  const tls: Obj = (kubelet.tls ?? 'insecure-skip-verify') === 'cluster-ca' ? { ca_file: SERVICE_ACCOUNT_CA_PATH } : { insecure_skip_verify: true };
+  const base = (job: string, path: string): Obj => ({
+    job_name: job,
+    scheme: 'https',
+    metrics_path: path,
+    authorization: { type: 'Bearer', credentials_file: SERVICE_ACCOUNT_TOKEN_PATH },
+    tls_config: tls,
+    kubernetes_sd_configs: kubernetesSd('node', undefined),
+    // Node discovery sets instance to the node name; `node` is the label dashboards join on.
+    relabel_configs: [copy('__meta_kubernetes_node_name', 'node')],
+  });
+  return [
+    base(JOB_KUBELET, '/metrics'),
+    {
+      ...base(JOB_CADVISOR, '/metrics/cadvisor'),
+      metric_relabel_configs: [relabel({ source_labels: ['__name__'], regex: CADVISOR_DROPPED_METRICS, action: 'drop' })],
+    },
+  ];
+}
+
+function podScrapeJob(j: PodScrapeJob): Obj {
+  const out: Obj = { job_name: j.job };
+  if (j.interval) out.scrape_interval = j.interval;
+  out.metrics_path = j.path ?? '/metrics';
+  out.scheme = j.scheme ?? 'http';
+  out.kubernetes_sd_configs = kubernetesSd('pod', [j.namespace]);
+  out.relabel_configs = [
+    ...Object.keys(j.podLabels)
+      .sort()
+      .map((k) => relabel({ source_labels: [`__meta_kubernetes_pod_label_${sanitizeLabelName(k)}`], regex: regexLiteral(j.podLabels[k]), action: 'keep' })),
+    relabel({ source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: regexLiteral(j.portName), action: 'keep' }),
+    DROP_FINISHED_PODS,
+    copy('__meta_kubernetes_namespace', 'namespace'),
+    copy('__meta_kubernetes_pod_name', 'pod'),
+    copy('__meta_kubernetes_pod_container_name', 'container'),
+    copy('__meta_kubernetes_pod_node_name', 'node'),
+  ];
+  return out;
+}
+
+function alertmanagerConfig(am: AlertmanagerRef): Obj {
+  const out: Obj = { api_version: 'v2', scheme: am.scheme ?? 'http' };
+  if (am.pathPrefix) out.path_prefix = am.pathPrefix;
+  out.kubernetes_sd_configs = kubernetesSd('endpointslice', [am.namespace]);
+  out.relabel_configs = [
+    relabel({ source_labels: ['__meta_kubernetes_service_name'], regex: regexLiteral(am.service), action: 'keep' }),
+    relabel({ source_labels: ['__meta_kubernetes_endpointslice_port_name'], regex: regexLiteral(am.portName), action: 'keep' }),
+    // A replica that is not ready (starting, terminating) would only count errors.
+    relabel({ source_labels: ['__meta_kubernetes_endpointslice_endpoint_conditions_ready'], regex: 'true', action: 'keep' }),
+  ];
+  return out;
+}
+
+/** The `prometheus.yml` object (keys in a fixed order). */
+export function renderPrometheusConfig(input: PrometheusConfigInput): Record<string, unknown> {
+  validate(input);
+  const replicaLabel = input.replicaLabel ?? DEFAULT_REPLICA_LABEL;
+  const envVar = input.replicaEnvVar ?? DEFAULT_REPLICA_ENV_VAR;
+  return {
+    global: {
+      scrape_interval: input.scrapeInterval,
+      scrape_timeout: input.scrapeTimeout,
+      evaluation_interval: input.evaluationInterval,
+      external_labels: {
+        cluster: input.cluster,
+        [replicaLabel]: `\${${envVar}}`,
+      },
+    },
+    rule_files: [...input.ruleFiles],
+    alerting: {
+      alert_relabel_configs: [relabel({ regex: regexLiteral(replicaLabel), action: 'labeldrop' })],
+      alertmanagers: input.alertmanagers.map(alertmanagerConfig),
+    },
+    scrape_configs: [
+      podsJob(input),
+      serviceEndpointsJob(input),
+      ...kubeletJobs(input),
+      ...(input.podScrapeJobs ?? []).map(podScrapeJob),
+      ...(input.extraScrapeConfigs ?? []).map((c) => ({ ...c })),
+    ],
+  };
+}
+
+/** `prometheus.yml` text, deterministic. */
+export function prometheusConfigYaml(input: PrometheusConfigInput): string {
+  return toYaml(renderPrometheusConfig(input));
+}
+
+/**
+ * Command-line feature flags the rendered config relies on, for a Prometheus version
+ * (`2.42.0`, `v3.5.0`, or an image reference ending in such a tag). 2.x needs
+ * `expand-external-labels` for the `${POD_NAME}` replica label; 3.x expands by default
+ * and would only log "Unknown option" for the flag.
+ */
+export function prometheusFeatureFlags(version: string): string[] {
+  const m = /v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+][\w.]+)?$/.exec(version);
+  if (!m) throw new Error(`prometheusFeatureFlags: cannot read a version from "${version}"; pass e.g. "v3.5.0"`);
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  if (major < 2 || (major === 2 && minor < 41)) {
+    throw new Error(`prometheusFeatureFlags: Prometheus ${m[1]}.${m[2]} is too old for this config (keepequal needs 2.41+)`);
+  }
+  return major === 2 ? ['--enable-feature=expand-external-labels'] : [];
+}
+
+/** The environment variable the Prometheus container needs for its replica label. */
+export function replicaLabelEnv(input: Pick<PrometheusConfigInput, 'replicaEnvVar'>): { readonly name: string; readonly fieldPath: 'metadata.name' } {
+  return { name: input.replicaEnvVar ?? DEFAULT_REPLICA_ENV_VAR, fieldPath: 'metadata.name' };
+}
+
+/** An RBAC rule (the shape of `rbac.authorization.k8s.io/v1` PolicyRule). */
+export interface PolicyRule {
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
+}
+
+/**
+ * Exactly the API access the rendered config needs: a ClusterRole's rules (discovery in
+ * all namespaces, nodes, `nodes/metrics`) and, per namespace, a Role's rules (discovery
+ * restricted to named namespaces). No wildcards.
+ */
+export interface DiscoveryAccess {
+  readonly clusterRules: readonly PolicyRule[];
+  readonly namespaceRules: readonly { readonly namespace: string; readonly rules: readonly PolicyRule[] }[];
+}
+
+/** Resources each `kubernetes_sd_configs` role lists and watches (Prometheus's informers). */
+const ROLE_RESOURCES: Record<string, readonly (readonly [string, string])[]> = {
+  pod: [['', 'pods']],
+  service: [['', 'services']],
+  endpoints: [['', 'endpoints'], ['', 'services'], ['', 'pods']],
+  endpointslice: [['discovery.k8s.io', 'endpointslices'], ['', 'services'], ['', 'pods']],
+  node: [['', 'nodes']],
+  ingress: [['networking.k8s.io', 'ingresses']],
+};
+const DISCOVERY_VERBS = ['get', 'list', 'watch'];
+const CLUSTER_SCOPED = new Set(['nodes']);
+
+function rulesFrom(resources: Set<string>, verbs: readonly string[]): PolicyRule[] {
+  const byGroup = new Map<string, string[]>();
+  for (const key of [...resources].sort()) {
+    const [group, resource] = key.split('|');
+    byGroup.set(group, [...(byGroup.get(group) ?? []), resource]);
+  }
+  return [...byGroup.keys()].sort().map((g) => ({ apiGroups: [g], resources: byGroup.get(g)!, verbs: [...verbs] }));
+}
+
+function sdConfigsOf(config: Obj): Obj[] {
+  const out: Obj[] = [];
+  for (const sc of (config.scrape_configs as Obj[] | undefined) ?? []) out.push(...((sc.kubernetes_sd_configs as Obj[] | undefined) ?? []));
+  const alerting = config.alerting as Obj | undefined;
+  for (const am of (alerting?.alertmanagers as Obj[] | undefined) ?? []) out.push(...((am.kubernetes_sd_configs as Obj[] | undefined) ?? []));
+  return out;
+}
+
+/** RBAC needed by a rendered config (from `renderPrometheusConfig`, extra jobs included). */
+export function prometheusDiscoveryAccess(config: Record<string, unknown>): DiscoveryAccess {
+  const cluster = new Set<string>();
+  const perNamespace = new Map<string, Set<string>>();
+  for (const sd of sdConfigsOf(config)) {
+    const role = String(sd.role);
+    const resources = ROLE_RESOURCES[role];
+    if (!resources) throw new Error(`prometheusDiscoveryAccess: kubernetes_sd_configs role "${role}" is not supported`);
+    if (sd.api_server !== undefined || sd.kubeconfig_file !== undefined) continue; // another cluster's API: not this ServiceAccount
+    const names = ((sd.namespaces as Obj | undefined)?.names as string[] | undefined) ?? undefined;
+    const attach = sd.attach_metadata as Obj | undefined;
+    const all = [...resources, ...(attach?.node ? [['', 'nodes'] as const] : [])];
+    for (const [group, resource] of all) {
+      const key = `${group}|${resource}`;
+      if (!names || CLUSTER_SCOPED.has(resource)) cluster.add(key);
+      else for (const ns of names) perNamespace.set(ns, (perNamespace.get(ns) ?? new Set()).add(key));
+    }
+  }
+  const clusterRules = rulesFrom(cluster, DISCOVERY_VERBS);
+  const scrapesKubelet = ((config.scrape_configs as Obj[] | undefined) ?? []).some((sc) => sc.job_name === JOB_KUBELET || sc.job_name === JOB_CADVISOR);
+  if (scrapesKubelet) clusterRules.push({ apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] });
+  const namespaceRules = [...perNamespace.keys()]
+    .sort()
+    .map((namespace) => ({ namespace, rules: rulesFrom(new Set([...perNamespace.get(namespace)!].filter((k) => !cluster.has(k))), DISCOVERY_VERBS) }))
+    .filter((n) => n.rules.length > 0);
+  return { clusterRules, namespaceRules };
+}

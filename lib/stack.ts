@@ -1,0 +1,39 @@
+import { Construct } from 'constructs';
+import type { StackConfig } from './config/types';
+import { validateConfig } from './config/validate';
+import { ComponentChart, StackContext } from './k8s/component';
+import { selectorLabels } from './k8s/labels';
+import { RuleRegistry } from './observability/rule-registry';
+import { NamespaceChart } from './components/namespace';
+import { AppExporterChart } from './components/app-exporter';
+
+/**
+ * The whole stack of one environment: validates the config, then composes the
+ * components. Data flows one way: config -> stack -> components; what one component
+ * needs of another (a Service, a URL, a selector) is passed in by the stack.
+ */
+export class MonitoringStack extends Construct {
+  readonly config: StackConfig;
+  readonly context: StackContext;
+  /** The component charts in creation order; each becomes one file. */
+  readonly charts: ComponentChart[] = [];
+
+  constructor(scope: Construct, id: string, config: StackConfig) {
+    super(scope, id);
+    this.config = validateConfig(config);
+    this.context = { config, rules: new RuleRegistry() };
+    const ctx = this.context;
+
+    const namespace = this.add(new NamespaceChart(this, ctx));
+    void namespace;
+    // The stack's Prometheus pods scrape every component.
+    const scrapers = [{ pods: selectorLabels(config, 'prometheus') }];
+
+    if (config.exporter.enabled) this.add(new AppExporterChart(this, ctx, { scrapers }));
+  }
+
+  private add<T extends ComponentChart>(chart: T): T {
+    this.charts.push(chart);
+    return chart;
+  }
+}

@@ -1,0 +1,56 @@
+import { parseAllDocuments } from 'yaml';
+import { production, staging } from '../../lib/config';
+import type { StackConfig } from '../../lib/config';
+import { OutputFiles, synthesizeAll } from '../../lib/synth';
+
+export const ENVIRONMENTS: readonly StackConfig[] = [staging, production];
+
+let cached: OutputFiles | undefined;
+
+/** A fresh in-memory synth of both environments (cached per test file). */
+export function freshSynth(): OutputFiles {
+  cached ??= synthesizeAll(ENVIRONMENTS);
+  return cached;
+}
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: any;
+  [key: string]: any;
+}
+
+export interface LocatedObject {
+  readonly file: string;
+  readonly object: K8sObject;
+}
+
+/** Every object of the synthesized output, with the file it is in. */
+export function allObjects(files: OutputFiles = freshSynth()): LocatedObject[] {
+  const out: LocatedObject[] = [];
+  for (const [file, content] of files) {
+    if (file.endsWith('kustomization.yaml')) continue;
+    for (const doc of parseAllDocuments(content)) {
+      if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0].message}`);
+      const object = doc.toJS() as K8sObject | null;
+      if (object) out.push({ file, object });
+    }
+  }
+  return out;
+}
+
+export function objectsOf(env: string, files: OutputFiles = freshSynth()): LocatedObject[] {
+  return allObjects(files).filter((o) => o.file.startsWith(`${env}/`));
+}
+
+export function describe(o: LocatedObject): string {
+  return `${o.file}: ${o.object.kind}/${o.object.metadata?.namespace ? `${o.object.metadata.namespace}/` : ''}${o.object.metadata?.name}`;
+}
+
+/** Returns the single object of a kind and name in an environment. */
+export function findObject(env: string, kind: string, name: string, files?: OutputFiles): K8sObject {
+  const found = objectsOf(env, files).filter((o) => o.object.kind === kind && o.object.metadata.name === name);
+  if (found.length !== 1) throw new Error(`expected one ${kind}/${name} in ${env}, found ${found.length}`);
+  return found[0].object;
+}
