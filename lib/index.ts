@@ -17,6 +17,7 @@ export * from './k8s/security';
 export * from './k8s/workload';
 export * from './k8s/network-policy';
 export * from './k8s/disruption-budget';
+export * from './k8s/service-ref';
 export * from './observability/rule-group';
 export * from './observability/rule-registry';
 export * from './observability/scrape-target';
