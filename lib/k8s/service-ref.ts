@@ -1,5 +1,3 @@
-import { k8s } from 'cdk8s-plus-27';
-
 /**
  * What a component exposes to others: its Service by reference. Other components take
  * URLs and DNS names from here and never spell another component's DNS name by hand.
@@ -13,12 +11,6 @@ export class ServiceRef {
     /** The pods behind the Service (for NetworkPolicy peers). */
     readonly podSelector: Record<string, string>,
   ) {}
-
-  static of(service: k8s.KubeService, portName: string, podSelector: Record<string, string>): ServiceRef {
-    const port = service.spec?.ports?.find((p) => p.name === portName);
-    if (!service.metadata.name || !service.metadata.namespace || !port) throw new Error(`service ${service.metadata.name}: no port named ${portName}`);
-    return new ServiceRef(service.metadata.name, service.metadata.namespace, port.port, portName, podSelector);
-  }
 
   /** `name.namespace.svc` */
   get host(): string {
