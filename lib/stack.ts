@@ -6,6 +6,7 @@ import { selectorLabels } from './k8s/labels';
 import { RuleRegistry } from './observability/rule-registry';
 import { NamespaceChart } from './components/namespace';
 import { AppExporterChart } from './components/app-exporter';
+import { PrometheusChart } from './components/prometheus';
 
 /**
  * The whole stack of one environment: validates the config, then composes the
@@ -30,6 +31,12 @@ export class MonitoringStack extends Construct {
     const scrapers = [{ pods: selectorLabels(config, 'prometheus') }];
 
     if (config.exporter.enabled) this.add(new AppExporterChart(this, ctx, { scrapers }));
+
+    // Prometheus comes last among the rule owners' consumers: it mounts every rule group.
+    if (config.prometheus.enabled) {
+      const prometheus = this.add(new PrometheusChart(this, ctx, { queriers: [], alertmanager: { namespace: config.namespace, service: 'alertmanager-headless', portName: 'web' } }));
+      prometheus.addRulesConfigMap();
+    }
   }
 
   private add<T extends ComponentChart>(chart: T): T {

@@ -5,6 +5,8 @@ import { k8s } from 'cdk8s-plus-27';
 export type Peer =
   | { readonly pods: Record<string, string> }
   | { readonly namespace: string; readonly pods?: Record<string, string> }
+  /** Pods (optionally with these labels) in every namespace. */
+  | { readonly allNamespaces: true; readonly pods?: Record<string, string> }
   | { readonly cidr: string; readonly except?: readonly string[] };
 
 export interface PortSpec {
@@ -32,6 +34,7 @@ export interface NetworkPolicySpec {
 
 function peer(p: Peer): k8s.NetworkPolicyPeer {
   if ('cidr' in p) return { ipBlock: { cidr: p.cidr, except: p.except ? [...p.except] : undefined } };
+  if ('allNamespaces' in p) return { namespaceSelector: {}, podSelector: p.pods ? { matchLabels: p.pods } : undefined };
   if ('namespace' in p) {
     return {
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': p.namespace } },

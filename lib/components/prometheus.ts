@@ -1,0 +1,231 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import { IMAGES } from '../images';
+import { ComponentChart, StackContext } from '../k8s/component';
+import { disruptionBudget } from '../k8s/disruption-budget';
+import { networkPolicy, Peer } from '../k8s/network-policy';
+import { ServiceRef } from '../k8s/service-ref';
+import { container, httpProbe, podTemplate } from '../k8s/workload';
+import { ScrapeTarget } from '../observability/scrape-target';
+import {
+  AlertmanagerRef,
+  PodScrapeJob,
+  prometheusConfigYaml,
+  prometheusDiscoveryAccess,
+  prometheusFeatureFlags,
+  PrometheusConfigInput,
+  renderPrometheusConfig,
+  replicaLabelEnv,
+  DEFAULT_REPLICA_LABEL,
+} from '../render/prometheus';
+
+export const PROMETHEUS_PORT = 9090;
+const RELOADER_PORT = 8080;
+const CONFIG_DIR = '/etc/prometheus/config';
+const RULES_DIR = '/etc/prometheus/rules';
+const DATA_DIR = '/prometheus';
+
+/** A container that runs in every Prometheus pod (the Thanos sidecar). */
+export interface PrometheusSidecar {
+  readonly container: k8s.Container;
+  readonly volumes: readonly k8s.Volume[];
+  /** Extra flags Prometheus needs for it (e.g. 2h blocks for Thanos uploads). */
+  readonly prometheusArgs: readonly string[];
+  /** A secondary metrics port to scrape in the same pods. */
+  readonly scrapeJob?: Omit<PodScrapeJob, 'namespace' | 'podLabels'>;
+  /** Named ports the sidecar serves, exposed on the headless Service (e.g. Thanos gRPC). */
+  readonly servicePorts: readonly { readonly name: string; readonly port: number }[];
+}
+
+export interface PrometheusProps {
+  /** The stack's Alertmanager (its headless Service), when enabled. */
+  readonly alertmanager?: AlertmanagerRef;
+  /** Sidecars of every Prometheus pod. */
+  readonly sidecars?: readonly PrometheusSidecar[];
+  /** Who may query Prometheus (Grafana, Thanos Query). */
+  readonly queriers: readonly Peer[];
+}
+
+/**
+ * Prometheus, an HA pair (production) that both scrape everything; Thanos Query
+ * deduplicates them by the replica external label. Config and rules are reloaded in
+ * place by the config-reloader sidecar rather than rolled by a hash annotation: a
+ * restart replays the WAL (minutes on a busy server) and would open a gap in both
+ * replicas' data if a config change rolled them in turn.
+ */
+export class PrometheusChart extends ComponentChart {
+  /** The ClusterIP Service (queries). */
+  readonly service: ServiceRef;
+  /** The headless Service (StatefulSet identity; DNS SRV of the sidecars' ports). */
+  readonly headless: ServiceRef;
+  readonly replicaLabel = DEFAULT_REPLICA_LABEL;
+  readonly scrapeTarget: ScrapeTarget;
+  /** The rendered prometheus.yml (for tests and the e2e harness). */
+  readonly configYaml: string;
+  readonly configInput: PrometheusConfigInput;
+
+  /**
+   * The rule files of every component (the same groups as their PrometheusRules). The
+   * stack calls this once, after every component has registered its rule groups.
+   */
+  addRulesConfigMap(): void {
+    new k8s.KubeConfigMap(this, 'rules', { metadata: this.meta('prometheus-rules'), data: this.ctx.rules.ruleFiles() });
+  }
+
+  constructor(scope: Construct, ctx: StackContext, props: PrometheusProps) {
+    super(scope, ctx, 'prometheus', 'metrics');
+    const cfg = ctx.config.prometheus;
+    const sidecars = props.sidecars ?? [];
+    const name = 'prometheus';
+
+    this.configInput = {
+      cluster: ctx.config.cluster,
+      replicaLabel: this.replicaLabel,
+      scrapeInterval: cfg.scrapeInterval,
+      scrapeTimeout: cfg.scrapeTimeout,
+      evaluationInterval: cfg.evaluationInterval,
+      ruleFiles: [`${RULES_DIR}/*.yaml`],
+      alertmanagers: props.alertmanager ? [props.alertmanager] : [],
+      podScrapeJobs: sidecars.filter((s) => s.scrapeJob).map((s) => ({ ...s.scrapeJob!, namespace: this.ns, podLabels: this.selector })),
+    };
+    this.configYaml = prometheusConfigYaml(this.configInput);
+    const access = prometheusDiscoveryAccess(renderPrometheusConfig(this.configInput));
+
+    this.scrapeTarget = new ScrapeTarget({ name, port: PROMETHEUS_PORT, portName: 'web' });
+    const annotations = this.addScrapeTarget(this.scrapeTarget);
+
+    // ---- RBAC: exactly what discovery needs, no wildcards.
+    this.serviceAccount(name);
+    const clusterName = `${this.ns}-prometheus`;
+    new k8s.KubeClusterRole(this, 'clusterrole', {
+      metadata: { name: clusterName },
+      rules: access.clusterRules.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
+    });
+    new k8s.KubeClusterRoleBinding(this, 'clusterrolebinding', {
+      metadata: { name: clusterName },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: this.ns }],
+    });
+
+    // ---- Config and rules.
+    new k8s.KubeConfigMap(this, 'config', { metadata: this.meta('prometheus-config'), data: { 'prometheus.yml': this.configYaml } });
+
+    const args = [
+      `--config.file=${CONFIG_DIR}/prometheus.yml`,
+      `--storage.tsdb.path=${DATA_DIR}`,
+      `--storage.tsdb.retention.time=${cfg.retention}`,
+      '--web.enable-lifecycle',
+      '--web.route-prefix=/',
+      ...(cfg.externalUrl ? [`--web.external-url=${cfg.externalUrl}`] : []),
+      ...prometheusFeatureFlags(IMAGES.prometheus),
+      ...sidecars.flatMap((s) => s.prometheusArgs),
+    ];
+
+    const prometheus = container({
+      name: 'prometheus',
+      image: IMAGES.prometheus,
+      args,
+      env: [{ name: replicaLabelEnv(this.configInput).name, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+      ports: [{ name: 'web', containerPort: PROMETHEUS_PORT }],
+      resources: cfg.resources,
+      readinessProbe: httpProbe({ path: '/-/ready', port: 'web', periodSeconds: 5 }),
+      livenessProbe: httpProbe({ path: '/-/healthy', port: 'web', periodSeconds: 15, failureThreshold: 4 }),
+      // WAL replay after a restart can take many minutes: allow up to 30 minutes before liveness applies.
+      startupProbe: httpProbe({ path: '/-/ready', port: 'web', periodSeconds: 15, failureThreshold: 120 }),
+      volumeMounts: [
+        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+        { name: 'rules', mountPath: RULES_DIR, readOnly: true },
+        { name: 'data', mountPath: DATA_DIR },
+      ],
+    });
+    const reloader = container({
+      name: 'config-reloader',
+      image: IMAGES.configReloader,
+      command: ['/bin/prometheus-config-reloader'],
+      args: [`--listen-address=:${RELOADER_PORT}`, `--reload-url=http://127.0.0.1:${PROMETHEUS_PORT}/-/reload`, `--config-file=${CONFIG_DIR}/prometheus.yml`, `--watched-dir=${RULES_DIR}`],
+      ports: [{ name: 'reloader-web', containerPort: RELOADER_PORT }],
+      resources: { cpuRequest: '10m', memoryRequest: '25Mi', memoryLimit: '50Mi' },
+      readinessProbe: httpProbe({ path: '/metrics', port: 'reloader-web', periodSeconds: 30 }),
+      livenessProbe: httpProbe({ path: '/metrics', port: 'reloader-web', periodSeconds: 30 }),
+      volumeMounts: [
+        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+        { name: 'rules', mountPath: RULES_DIR, readOnly: true },
+      ],
+    });
+
+    const headlessName = 'prometheus-headless';
+    new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: this.meta(name),
+      spec: {
+        serviceName: headlessName,
+        replicas: cfg.replicas,
+        podManagementPolicy: 'Parallel',
+        selector: { matchLabels: this.selector },
+        updateStrategy: { type: 'RollingUpdate' },
+        template: podTemplate(this.config, {
+          labels: this.podLabels,
+          selector: this.selector,
+          annotations,
+          replicas: cfg.replicas,
+          serviceAccountName: name,
+          apiAccess: true,
+          terminationGracePeriodSeconds: 600,
+          containers: [prometheus, reloader, ...sidecars.map((s) => s.container)],
+          volumes: [
+            { name: 'config', configMap: { name: 'prometheus-config' } },
+            { name: 'rules', configMap: { name: 'prometheus-rules' } },
+            ...sidecars.flatMap((s) => s.volumes),
+          ],
+        }),
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data' },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: cfg.storage.storageClassName,
+              resources: { requests: { storage: k8s.Quantity.fromString(cfg.storage.size) } },
+            },
+          },
+        ],
+      },
+    });
+
+    const sidecarPorts = sidecars.flatMap((s) => s.servicePorts);
+    new k8s.KubeService(this, 'service', {
+      metadata: this.meta(name),
+      spec: { selector: this.selector, ports: [{ name: 'web', port: PROMETHEUS_PORT, targetPort: k8s.IntOrString.fromString('web') }] },
+    });
+    new k8s.KubeService(this, 'headless', {
+      metadata: this.meta(headlessName),
+      spec: {
+        clusterIp: 'None',
+        selector: this.selector,
+        ports: [
+          { name: 'web', port: PROMETHEUS_PORT, targetPort: k8s.IntOrString.fromString('web') },
+          ...sidecarPorts.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name) })),
+        ],
+      },
+    });
+    this.service = new ServiceRef(name, this.ns, PROMETHEUS_PORT, 'web', this.selector);
+    this.headless = new ServiceRef(headlessName, this.ns, PROMETHEUS_PORT, 'web', this.selector);
+
+    disruptionBudget(this, name, this.ns, this.selector, cfg.replicas);
+
+    const api = ctx.config.network.apiServerCidrs.map((cidr) => ({ cidr }));
+    networkPolicy(this, {
+      name,
+      namespace: this.ns,
+      podSelector: this.selector,
+      ingress: [
+        { peers: [...props.queriers, { pods: this.selector }], ports: [{ port: PROMETHEUS_PORT }, ...sidecarPorts.map((p) => ({ port: p.port }))] },
+      ],
+      egress: [
+        // Scrapes: annotated pods in every namespace, on whatever port they declare.
+        { peers: [{ allNamespaces: true }], ports: [] },
+        // Kubelets (nodes' addresses are not pods) and the Kubernetes API (discovery).
+        { peers: [{ cidr: '0.0.0.0/0' }], ports: [{ port: 10250 }] },
+        { peers: api, ports: [{ port: 443 }, { port: 6443 }] },
+      ],
+    });
+  }
+}
