@@ -7,6 +7,7 @@ import { RuleRegistry } from './observability/rule-registry';
 import { NamespaceChart } from './components/namespace';
 import { AppExporterChart } from './components/app-exporter';
 import { PrometheusChart } from './components/prometheus';
+import { AlertmanagerChart } from './components/alertmanager';
 
 /**
  * The whole stack of one environment: validates the config, then composes the
@@ -30,11 +31,16 @@ export class MonitoringStack extends Construct {
     // The stack's Prometheus pods scrape every component.
     const scrapers = [{ pods: selectorLabels(config, 'prometheus') }];
 
+    const prometheusPods = { pods: selectorLabels(config, 'prometheus') };
+    const grafanaPods = { pods: selectorLabels(config, 'grafana') };
+
     if (config.exporter.enabled) this.add(new AppExporterChart(this, ctx, { scrapers }));
+
+    const alertmanager = config.alertmanager.enabled ? this.add(new AlertmanagerChart(this, ctx, { clients: [prometheusPods, grafanaPods] })) : undefined;
 
     // Prometheus comes last among the rule owners' consumers: it mounts every rule group.
     if (config.prometheus.enabled) {
-      const prometheus = this.add(new PrometheusChart(this, ctx, { queriers: [], alertmanager: { namespace: config.namespace, service: 'alertmanager-headless', portName: 'web' } }));
+      const prometheus = this.add(new PrometheusChart(this, ctx, { queriers: [grafanaPods], alertmanager: alertmanager?.alertmanagerRef }));
       prometheus.addRulesConfigMap();
     }
   }

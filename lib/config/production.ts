@@ -39,7 +39,7 @@ export const production: StackConfig = {
       application: '#alerts-application',
     },
     email: { to: 'sre-team@example.com', from: 'alertmanager@example.com', smarthost: 'smtp.example.com:587', authUsername: 'alertmanager@example.com' },
-    webhook: true,
+    webhook: { url: 'https://events.example.com/alertmanager' },
   },
   grafana: {
     enabled: true,

@@ -84,8 +84,11 @@ export interface AlertmanagerConfig {
     readonly smarthost: string;
     readonly authUsername?: string;
   };
-  /** Send every alert to a generic webhook too (URL read from the Secret). */
-  readonly webhook?: boolean;
+  /**
+   * Copy every alert to a generic webhook. The URL is not secret (it is in the config);
+   * the bearer token is read from the Secret key `webhook-token`.
+   */
+  readonly webhook?: { readonly url: string };
 }
 
 export interface GrafanaConfig {

@@ -276,6 +276,11 @@ export function configProblems(config: StackConfig): ConfigProblem[] {
     }
   }
 
+  if (am.webhook) {
+    c.url('alertmanager.webhook.url', am.webhook.url);
+    if (/\/\/[^/]*@|\?/.test(am.webhook.url)) c.add('alertmanager.webhook.url', 'must not carry credentials or a query string; the token goes in the receivers Secret (key webhook-token)');
+  }
+
   const g = config.grafana;
   c.boolean('grafana.enabled', g.enabled);
   c.integer('grafana.replicas', g.replicas, 1, 10);

@@ -1,0 +1,221 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import { IMAGES } from '../images';
+import { ComponentChart, StackContext } from '../k8s/component';
+import { disruptionBudget } from '../k8s/disruption-budget';
+import { networkPolicy, Peer } from '../k8s/network-policy';
+import { ServiceRef } from '../k8s/service-ref';
+import { container, httpProbe, podTemplate } from '../k8s/workload';
+import { RuleGroup } from '../observability/rule-group';
+import { ScrapeTarget } from '../observability/scrape-target';
+import { alertmanagerConfigYaml, AlertmanagerConfigInput } from '../render/alertmanager';
+import type { AlertmanagerRef } from '../render/prometheus';
+
+export const ALERTMANAGER_PORT = 9093;
+export const ALERTMANAGER_MESH_PORT = 9094;
+const RELOADER_PORT = 8080;
+const CONFIG_DIR = '/etc/alertmanager/config';
+const SECRETS_DIR = '/etc/alertmanager/secrets';
+const DATA_DIR = '/alertmanager';
+
+/** Keys of the receivers Secret (README: "Secrets"). */
+export const RECEIVER_SECRET_KEYS = {
+  slack: 'slack-webhook-url',
+  pagerduty: 'pagerduty-routing-key',
+  smtp: 'smtp-password',
+  webhook: 'webhook-token',
+} as const;
+
+export interface AlertmanagerProps {
+  /** Who sends alerts and reads the API (Prometheus, Grafana). */
+  readonly clients: readonly Peer[];
+}
+
+/**
+ * Alertmanager, clustered (gossip over the headless Service) so that every replica gets
+ * every alert from every Prometheus and notifications are deduplicated across replicas.
+ */
+export class AlertmanagerChart extends ComponentChart {
+  readonly service: ServiceRef;
+  readonly headless: ServiceRef;
+  /** For Prometheus's `alerting` section: every replica through the headless Service. */
+  readonly alertmanagerRef: AlertmanagerRef;
+  readonly configInput: AlertmanagerConfigInput;
+  readonly configYaml: string;
+
+  constructor(scope: Construct, ctx: StackContext, props: AlertmanagerProps) {
+    super(scope, ctx, 'alertmanager', 'alerting');
+    const cfg = ctx.config.alertmanager;
+    const name = 'alertmanager';
+    const headlessName = 'alertmanager-headless';
+
+    this.configInput = {
+      paging: cfg.paging,
+      secretsDir: SECRETS_DIR,
+      slack: { channels: { ...cfg.slackChannels }, apiUrlKey: RECEIVER_SECRET_KEYS.slack },
+      pagerduty: cfg.paging ? { routingKeyKey: RECEIVER_SECRET_KEYS.pagerduty } : undefined,
+      email: cfg.email ? { ...cfg.email, authPasswordKey: cfg.email.authUsername ? RECEIVER_SECRET_KEYS.smtp : undefined } : undefined,
+      webhook: cfg.webhook ? { url: cfg.webhook.url, credentialsKey: RECEIVER_SECRET_KEYS.webhook } : undefined,
+      externalUrl: cfg.externalUrl,
+    };
+    this.configYaml = alertmanagerConfigYaml(this.configInput);
+
+    const target = new ScrapeTarget({ name, port: ALERTMANAGER_PORT, portName: 'web' });
+    const annotations = this.addScrapeTarget(target);
+    this.addRuleGroups(alertmanagerRules(ctx.config.runbookBaseUrl, cfg.replicas));
+
+    new k8s.KubeConfigMap(this, 'config', { metadata: this.meta('alertmanager-config'), data: { 'alertmanager.yml': this.configYaml } });
+
+    const peers = Array.from({ length: cfg.replicas }, (_, i) => `--cluster.peer=${name}-${i}.${headlessName}.${this.ns}.svc:${ALERTMANAGER_MESH_PORT}`);
+    const clustered = cfg.replicas > 1;
+    const args = [
+      `--config.file=${CONFIG_DIR}/alertmanager.yml`,
+      `--storage.path=${DATA_DIR}`,
+      `--web.listen-address=:${ALERTMANAGER_PORT}`,
+      '--web.route-prefix=/',
+      ...(cfg.externalUrl ? [`--web.external-url=${cfg.externalUrl}`] : []),
+      // A single replica runs without the gossip mesh (an empty listen address disables it).
+      ...(clustered ? [`--cluster.listen-address=0.0.0.0:${ALERTMANAGER_MESH_PORT}`, `--cluster.advertise-address=$(POD_IP):${ALERTMANAGER_MESH_PORT}`, ...peers] : ['--cluster.listen-address=']),
+    ];
+
+    const alertmanager = container({
+      name: 'alertmanager',
+      image: IMAGES.alertmanager,
+      args,
+      env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+      ports: [
+        { name: 'web', containerPort: ALERTMANAGER_PORT },
+        ...(clustered ? [{ name: 'mesh-tcp', containerPort: ALERTMANAGER_MESH_PORT }, { name: 'mesh-udp', containerPort: ALERTMANAGER_MESH_PORT, protocol: 'UDP' as const }] : []),
+      ],
+      resources: cfg.resources,
+      readinessProbe: httpProbe({ path: '/-/ready', port: 'web', periodSeconds: 5 }),
+      livenessProbe: httpProbe({ path: '/-/healthy', port: 'web', periodSeconds: 15 }),
+      volumeMounts: [
+        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+        { name: 'receivers', mountPath: SECRETS_DIR, readOnly: true },
+        { name: 'data', mountPath: DATA_DIR },
+      ],
+    });
+    const reloader = container({
+      name: 'config-reloader',
+      image: IMAGES.configReloader,
+      command: ['/bin/prometheus-config-reloader'],
+      args: [`--listen-address=:${RELOADER_PORT}`, `--reload-url=http://127.0.0.1:${ALERTMANAGER_PORT}/-/reload`, `--watched-dir=${CONFIG_DIR}`, `--watched-dir=${SECRETS_DIR}`],
+      ports: [{ name: 'reloader-web', containerPort: RELOADER_PORT }],
+      resources: { cpuRequest: '10m', memoryRequest: '25Mi', memoryLimit: '50Mi' },
+      readinessProbe: httpProbe({ path: '/metrics', port: 'reloader-web', periodSeconds: 30 }),
+      livenessProbe: httpProbe({ path: '/metrics', port: 'reloader-web', periodSeconds: 30 }),
+      volumeMounts: [
+        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+        { name: 'receivers', mountPath: SECRETS_DIR, readOnly: true },
+      ],
+    });
+
+    new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: this.meta(name),
+      spec: {
+        serviceName: headlessName,
+        replicas: cfg.replicas,
+        podManagementPolicy: 'Parallel',
+        selector: { matchLabels: this.selector },
+        template: podTemplate(this.config, {
+          labels: this.podLabels,
+          selector: this.selector,
+          annotations,
+          replicas: cfg.replicas,
+          terminationGracePeriodSeconds: 120,
+          containers: [alertmanager, reloader],
+          volumes: [
+            { name: 'config', configMap: { name: 'alertmanager-config' } },
+            // The user's Secret; the pod does not start until it exists (README: "Secrets").
+            { name: 'receivers', secret: { secretName: cfg.receiversSecret.name, optional: false } },
+          ],
+        }),
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data' },
+            spec: { accessModes: ['ReadWriteOnce'], storageClassName: cfg.storage.storageClassName, resources: { requests: { storage: k8s.Quantity.fromString(cfg.storage.size) } } },
+          },
+        ],
+      },
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata: this.meta(name),
+      spec: { selector: this.selector, ports: [{ name: 'web', port: ALERTMANAGER_PORT, targetPort: k8s.IntOrString.fromString('web') }] },
+    });
+    new k8s.KubeService(this, 'headless', {
+      metadata: this.meta(headlessName),
+      spec: {
+        clusterIp: 'None',
+        // Peers must find each other before they are ready (they become ready after gossip settles).
+        publishNotReadyAddresses: true,
+        selector: this.selector,
+        ports: [
+          { name: 'web', port: ALERTMANAGER_PORT, targetPort: k8s.IntOrString.fromString('web') },
+          { name: 'mesh-tcp', port: ALERTMANAGER_MESH_PORT, targetPort: k8s.IntOrString.fromNumber(ALERTMANAGER_MESH_PORT) },
+          { name: 'mesh-udp', port: ALERTMANAGER_MESH_PORT, protocol: 'UDP', targetPort: k8s.IntOrString.fromNumber(ALERTMANAGER_MESH_PORT) },
+        ],
+      },
+    });
+    this.service = new ServiceRef(name, this.ns, ALERTMANAGER_PORT, 'web', this.selector);
+    this.headless = new ServiceRef(headlessName, this.ns, ALERTMANAGER_PORT, 'web', this.selector);
+    this.alertmanagerRef = { namespace: this.ns, service: headlessName, portName: 'web' };
+
+    disruptionBudget(this, name, this.ns, this.selector, cfg.replicas);
+
+    const smtpPort = cfg.email ? Number(cfg.email.smarthost.split(':').pop()) : undefined;
+    networkPolicy(this, {
+      name,
+      namespace: this.ns,
+      podSelector: this.selector,
+      ingress: [
+        { peers: [...props.clients, { pods: this.selector }], ports: [{ port: ALERTMANAGER_PORT }] },
+        ...(clustered ? [{ peers: [{ pods: this.selector }], ports: [{ port: ALERTMANAGER_MESH_PORT }, { port: ALERTMANAGER_MESH_PORT, protocol: 'UDP' as const }] }] : []),
+      ],
+      egress: [
+        ...(clustered ? [{ peers: [{ pods: this.selector }], ports: [{ port: ALERTMANAGER_MESH_PORT }, { port: ALERTMANAGER_MESH_PORT, protocol: 'UDP' as const }] }] : []),
+        // Slack, PagerDuty, the webhook (HTTPS) and the SMTP relay.
+        { peers: ctx.config.network.externalEgressCidrs.map((cidr) => ({ cidr })), ports: [{ port: 443 }, ...(smtpPort ? [{ port: smtpPort }] : [])] },
+      ],
+    });
+  }
+}
+
+/** Alertmanager watching itself (metric names from the upstream alertmanager mixin). */
+export function alertmanagerRules(runbookBaseUrl: string, replicas: number): RuleGroup[] {
+  const runbook = (alert: string) => `${runbookBaseUrl}/alertmanager#${alert}`;
+  const labels = (severity: string) => ({ severity, category: 'infrastructure', service: 'alertmanager' });
+  return [
+    {
+      name: 'alertmanager.rules',
+      rules: [
+        {
+          alert: 'AlertmanagerFailedReload',
+          expr: 'max_over_time(alertmanager_config_last_reload_successful{job="alertmanager"}[5m]) == 0',
+          for: '10m',
+          labels: labels('critical'),
+          annotations: { summary: 'Alertmanager configuration reload failed', description: 'Alertmanager {{ $labels.pod }} could not reload its configuration; it keeps running the previous one.', runbook_url: runbook('AlertmanagerFailedReload') },
+        },
+        {
+          alert: 'AlertmanagerNotificationsFailing',
+          expr: '(sum by (pod, integration) (rate(alertmanager_notifications_failed_total{job="alertmanager"}[5m])) / clamp_min(sum by (pod, integration) (rate(alertmanager_notifications_total{job="alertmanager"}[5m])), 1e-9)) > 0.01',
+          for: '5m',
+          labels: labels('critical'),
+          annotations: { summary: 'Alertmanager fails to send notifications', description: 'Alertmanager {{ $labels.pod }} failed {{ $value | humanizePercentage }} of its {{ $labels.integration }} notifications.', runbook_url: runbook('AlertmanagerNotificationsFailing') },
+        },
+        ...(replicas > 1
+          ? [
+              {
+                alert: 'AlertmanagerClusterMembersMissing',
+                expr: `max by (pod) (alertmanager_cluster_members{job="alertmanager"}) < ${replicas}`,
+                for: '15m',
+                labels: labels('warning'),
+                annotations: { summary: 'Alertmanager replicas do not see each other', description: `Alertmanager {{ $labels.pod }} sees {{ $value }} cluster members, expected ${replicas}; notifications may be sent twice.`, runbook_url: runbook('AlertmanagerClusterMembersMissing') },
+              },
+            ]
+          : []),
+      ],
+    },
+  ];
+}

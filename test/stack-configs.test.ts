@@ -1,0 +1,79 @@
+import { parse } from 'yaml';
+import { ENVIRONMENTS, findObject, objectsOf } from './support/synth';
+import { amtool, promtool, withFiles } from './support/tools';
+
+/**
+ * The config files as they are in dist/ (ConfigMaps), checked by the real tools, and the
+ * wiring between components (by reference, not by hand-written names).
+ */
+
+const envs = ENVIRONMENTS.map((c) => c.environment);
+
+function alertmanagerYaml(env: string): string {
+  return findObject(env, 'ConfigMap', 'alertmanager-config').data['alertmanager.yml'];
+}
+
+describe.each(envs)('%s: Alertmanager config in dist/', (env) => {
+  test('passes amtool check-config (0.25)', () => {
+    const res = withFiles({ 'alertmanager.yml': alertmanagerYaml(env) }, (dir) => amtool(['check-config', 'alertmanager.yml'], { cwd: dir }));
+    expect(res.output).toContain('SUCCESS');
+    expect(res.status).toBe(0);
+  });
+
+  const paging = env === 'production';
+  const routes: [string[], string][] = [
+    [['severity=critical'], paging ? 'pagerduty-critical,email-team,webhook,slack-critical' : 'slack-critical'],
+    [['severity=warning', 'category=infrastructure'], paging ? 'webhook,slack-infrastructure' : 'slack-infrastructure'],
+    [['severity=warning', 'category=application'], paging ? 'webhook,slack-application' : 'slack-application'],
+    [['severity=warning', 'category=database'], paging ? 'webhook,slack-warnings' : 'slack-warnings'],
+    [['severity=warning'], paging ? 'webhook,slack-warnings' : 'slack-warnings'],
+    [['severity=info'], paging ? 'webhook,default' : 'default'],
+  ];
+  test.each(routes)('amtool config routes test %j -> %s', (labels, receivers) => {
+    const res = withFiles({ 'alertmanager.yml': alertmanagerYaml(env) }, (dir) => amtool(['config', 'routes', 'test', '--config.file=alertmanager.yml', ...labels], { cwd: dir }));
+    expect(res.stdout.trim()).toBe(receivers);
+  });
+
+  test('receivers read every credential from the mounted Secret (*_file fields)', () => {
+    const config = parse(alertmanagerYaml(env));
+    const sts = findObject(env, 'StatefulSet', 'alertmanager');
+    const mount = sts.spec.template.spec.containers[0].volumeMounts.find((m: { name: string }) => m.name === 'receivers');
+    const volume = sts.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'receivers');
+    expect(volume.secret.secretName).toBe('alertmanager-receivers');
+    for (const r of config.receivers) {
+      for (const s of r.slack_configs ?? []) expect(s.api_url_file).toMatch(new RegExp(`^${mount.mountPath}/`));
+      for (const p of r.pagerduty_configs ?? []) expect(p.routing_key_file).toMatch(new RegExp(`^${mount.mountPath}/`));
+    }
+  });
+});
+
+describe.each(envs)('%s: Prometheus wiring', (env) => {
+  test('alerts go to the Alertmanager headless Service the Alertmanager component exposes', () => {
+    const config = parse(findObject(env, 'ConfigMap', 'prometheus-config').data['prometheus.yml']);
+    const headless = findObject(env, 'Service', 'alertmanager-headless');
+    const json = JSON.stringify(config.alerting.alertmanagers);
+    expect(json).toContain(headless.metadata.namespace);
+    expect(json).toContain(headless.metadata.name);
+  });
+
+  test('the rules ConfigMap holds exactly the groups of the PrometheusRules, and promtool accepts every file', () => {
+    const ruleFiles: Record<string, string> = findObject(env, 'ConfigMap', 'prometheus-rules').data ?? {};
+    const fromFiles = Object.values(ruleFiles).flatMap((text) => parse(text).groups);
+    const fromCrs = objectsOf(env)
+      .filter((o) => o.object.kind === 'PrometheusRule')
+      .flatMap((o) => o.object.spec.groups);
+    expect(fromFiles.map((g) => g.name).sort()).toEqual(fromCrs.map((g) => g.name).sort());
+    expect(fromFiles).toEqual(expect.arrayContaining(fromCrs));
+    expect(Object.keys(ruleFiles).length).toBeGreaterThan(0);
+    const res = withFiles(ruleFiles, (dir) => promtool(['check', 'rules', ...Object.keys(ruleFiles)], { cwd: dir }));
+    expect(res.status).toBe(0);
+  });
+
+  test('replicas and retention come from the config', () => {
+    const config = ENVIRONMENTS.find((c) => c.environment === env)!;
+    const sts = findObject(env, 'StatefulSet', 'prometheus');
+    expect(sts.spec.replicas).toBe(config.prometheus.replicas);
+    expect(sts.spec.template.spec.containers[0].args).toContain(`--storage.tsdb.retention.time=${config.prometheus.retention}`);
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe(config.prometheus.storage.size);
+  });
+});
