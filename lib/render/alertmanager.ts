@@ -544,7 +544,7 @@ export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): Record
     receivers.push({ name: 'webhook', webhook_configs: [w] });
   }
 
-  // Copies first (continue: true), then exactly one terminal route per severity.
+  // Copies first (continue: true), then exactly one terminal route per severity, then a catch-all.
   const routes: Record<string, unknown>[] = [];
   if (r.paging) {
     routes.push({ receiver: 'pagerduty-critical', matchers: ['severity="critical"'], continue: true, ...timingFields(r.timings.critical) });
@@ -564,6 +564,9 @@ export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): Record
     { receiver: 'slack-application', matchers: ['severity="warning"', 'category="application"'], ...timingFields(r.timings.warning) },
     { receiver: 'slack-warnings', matchers: ['severity="warning"'], ...timingFields(r.timings.warning) },
     { receiver: 'default', matchers: ['severity="info"'], ...timingFields(r.timings.info) },
+    // Explicit catch-all: the root receiver only gets alerts that matched no child route, and
+    // an alert without a known severity may have matched a copy route (webhook) above.
+    { receiver: 'default', ...timingFields(r.timings.default) },
   );
 
   return {

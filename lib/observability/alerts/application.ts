@@ -87,7 +87,8 @@ export function applicationAlerts(options: ApplicationAlertOptions): RuleGroup {
   if (!t) throw new Error('unreachable');
 
   const byList = by.join(', ');
-  const where = by.map((l) => `{{ $labels.${l} }}`).join('/');
+  // `shop/api`; a label the series lacks is skipped (absent() only carries the selector's labels).
+  const where = by.map((l, i) => (i < by.length - 1 ? `{{ with $labels.${l} }}{{ . }}/{{ end }}` : `{{ $labels.${l} }}`)).join('');
   const w = t.rateWindow;
   const requests = (window: string, ...extra: string[]): string => `sum by (${byList}) (rate(${total}${braces(sel, ...extra)}[${window}]))`;
   const enoughTraffic = (window: string): string => `and on (${byList})\n  ${requests(window)} > ${t.minRequestRate}`;
