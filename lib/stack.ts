@@ -8,6 +8,7 @@ import { NamespaceChart } from './components/namespace';
 import { AppExporterChart } from './components/app-exporter';
 import { PrometheusChart } from './components/prometheus';
 import { AlertmanagerChart } from './components/alertmanager';
+import { KubeStateMetricsChart, NodeExporterChart } from './components/infrastructure-exporters';
 
 /**
  * The whole stack of one environment: validates the config, then composes the
@@ -35,6 +36,9 @@ export class MonitoringStack extends Construct {
     const grafanaPods = { pods: selectorLabels(config, 'grafana') };
 
     if (config.exporter.enabled) this.add(new AppExporterChart(this, ctx, { scrapers }));
+
+    if (config.kubeStateMetrics.enabled) this.add(new KubeStateMetricsChart(this, ctx, { scrapers }));
+    if (config.nodeExporter.enabled) this.add(new NodeExporterChart(this, ctx, { scrapers }));
 
     const alertmanager = config.alertmanager.enabled ? this.add(new AlertmanagerChart(this, ctx, { clients: [prometheusPods, grafanaPods] })) : undefined;
 

@@ -223,7 +223,8 @@ export class PrometheusChart extends ComponentChart {
         // Scrapes: annotated pods in every namespace, on whatever port they declare.
         { peers: [{ allNamespaces: true }], ports: [] },
         // Kubelets (nodes' addresses are not pods) and the Kubernetes API (discovery).
-        { peers: [{ cidr: '0.0.0.0/0' }], ports: [{ port: 10250 }] },
+        // Kubelets and host-network agents (node-exporter) listen on node addresses, which are not pods.
+        { peers: [{ cidr: '0.0.0.0/0' }], ports: [{ port: 10250 }, { port: 9100 }] },
         { peers: api, ports: [{ port: 443 }, { port: 6443 }] },
       ],
     });
