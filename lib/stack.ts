@@ -8,6 +8,7 @@ import { NamespaceChart } from './components/namespace';
 import { AppExporterChart } from './components/app-exporter';
 import { PrometheusChart } from './components/prometheus';
 import { AlertmanagerChart } from './components/alertmanager';
+import { AlertRulesChart } from './components/alert-rules';
 import { KubeStateMetricsChart, NodeExporterChart } from './components/infrastructure-exporters';
 
 /**
@@ -39,6 +40,8 @@ export class MonitoringStack extends Construct {
 
     if (config.kubeStateMetrics.enabled) this.add(new KubeStateMetricsChart(this, ctx, { scrapers }));
     if (config.nodeExporter.enabled) this.add(new NodeExporterChart(this, ctx, { scrapers }));
+
+    this.add(new AlertRulesChart(this, ctx));
 
     const alertmanager = config.alertmanager.enabled ? this.add(new AlertmanagerChart(this, ctx, { clients: [prometheusPods, grafanaPods] })) : undefined;
 

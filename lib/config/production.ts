@@ -37,6 +37,7 @@ export const production: StackConfig = {
       warnings: '#alerts-warnings',
       infrastructure: '#alerts-infrastructure',
       application: '#alerts-application',
+      default: '#alerts-info',
     },
     email: { to: 'sre-team@example.com', from: 'alertmanager@example.com', smarthost: 'smtp.example.com:587', authUsername: 'alertmanager@example.com' },
     webhook: { url: 'https://events.example.com/alertmanager' },
@@ -83,4 +84,5 @@ export const production: StackConfig = {
     interval: 15,
     resources: { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '192Mi' },
   },
+  alerts: { expectedTraffic: ['job="app-exporter"'] },
 };

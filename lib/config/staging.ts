@@ -78,4 +78,5 @@ export const staging: StackConfig = {
     interval: 15,
     resources: { cpuRequest: '25m', memoryRequest: '64Mi', memoryLimit: '128Mi' },
   },
+  alerts: { thresholds: { application: { errorRatio: { warning: 0.05 } } } },
 };

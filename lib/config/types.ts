@@ -1,3 +1,5 @@
+import type { AlertThresholdOverrides } from '../observability/alerts/thresholds';
+
 /**
  * The typed configuration of one environment. Everything the stack builds comes from
  * one of these objects (`lib/config/staging.ts`, `lib/config/production.ts`); it is
@@ -56,6 +58,8 @@ export interface SlackRoutes {
   readonly warnings: string;
   readonly infrastructure: string;
   readonly application: string;
+  /** Info alerts and alerts without a severity. @default the warnings channel */
+  readonly default?: string;
 }
 
 export interface AlertmanagerConfig {
@@ -188,6 +192,16 @@ export interface SchedulingConfig {
   readonly priorityClassName?: string;
 }
 
+export interface AlertsConfig {
+  /** Thresholds and durations of the alert library; unset fields keep DEFAULT_ALERT_THRESHOLDS. */
+  readonly thresholds?: AlertThresholdOverrides;
+  /**
+   * Services that must always have traffic (`AppNoTraffic` fires when they have none),
+   * as PromQL label matchers, e.g. `job="checkout"`.
+   */
+  readonly expectedTraffic?: readonly string[];
+}
+
 export interface StackConfig {
   /** Environment name; names the output folder `dist/<environment>/`. */
   readonly environment: string;
@@ -210,4 +224,5 @@ export interface StackConfig {
   readonly kubeStateMetrics: ToggleConfig;
   readonly nodeExporter: ToggleConfig;
   readonly exporter: ExporterConfig;
+  readonly alerts: AlertsConfig;
 }

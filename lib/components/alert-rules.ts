@@ -1,0 +1,21 @@
+import { Construct } from 'constructs';
+import { ComponentChart, StackContext } from '../k8s/component';
+import { alertRuleGroups } from '../observability/alerts';
+
+/**
+ * The alert library (application health and Kubernetes infrastructure) with the
+ * environment's thresholds. The stack's own components ship their self-monitoring
+ * alerts with them; these watch the workloads and the cluster.
+ */
+export class AlertRulesChart extends ComponentChart {
+  constructor(scope: Construct, ctx: StackContext) {
+    super(scope, ctx, 'alert-rules', 'alerting');
+    const { runbookBaseUrl, alerts } = ctx.config;
+    this.addRuleGroups(
+      alertRuleGroups({
+        application: { runbookBaseUrl, thresholds: alerts.thresholds, expectedTraffic: alerts.expectedTraffic },
+        infrastructure: { runbookBaseUrl, thresholds: alerts.thresholds },
+      }),
+    );
+  }
+}
