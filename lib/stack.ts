@@ -9,6 +9,7 @@ import { AppExporterChart } from './components/app-exporter';
 import { PrometheusChart } from './components/prometheus';
 import { AlertmanagerChart } from './components/alertmanager';
 import { AlertRulesChart } from './components/alert-rules';
+import { THANOS_GRPC_PORT, ThanosCompactChart, ThanosQueryChart, ThanosStoreChart, thanosSidecar } from './components/thanos';
 import { KubeStateMetricsChart, NodeExporterChart } from './components/infrastructure-exporters';
 
 /**
@@ -45,9 +46,32 @@ export class MonitoringStack extends Construct {
 
     const alertmanager = config.alertmanager.enabled ? this.add(new AlertmanagerChart(this, ctx, { clients: [prometheusPods, grafanaPods] })) : undefined;
 
-    // Prometheus comes last among the rule owners' consumers: it mounts every rule group.
+    const thanosQueryPods = { pods: selectorLabels(config, 'thanos-query') };
+    const thanos = config.thanos.enabled;
+    const stores = thanos ? this.add(new ThanosStoreChart(this, ctx, { queriers: [thanosQueryPods], scrapers })) : undefined;
+    if (thanos) this.add(new ThanosCompactChart(this, ctx, { scrapers }));
+
     if (config.prometheus.enabled) {
-      const prometheus = this.add(new PrometheusChart(this, ctx, { queriers: [grafanaPods], alertmanager: alertmanager?.alertmanagerRef }));
+      const prometheus = this.add(
+        new PrometheusChart(this, ctx, {
+          queriers: thanos ? [grafanaPods, thanosQueryPods] : [grafanaPods],
+          alertmanager: alertmanager?.alertmanagerRef,
+          sidecars: thanos ? [thanosSidecar(config)] : [],
+        }),
+      );
+      if (thanos && stores) {
+        this.add(
+          new ThanosQueryChart(this, ctx, {
+            replicaLabel: prometheus.replicaLabel,
+            sidecars: prometheus.headless.withPort('grpc', THANOS_GRPC_PORT),
+            stores: stores.grpc,
+            clients: [grafanaPods],
+            scrapers,
+            storeApiPods: [{ pods: prometheus.selector }, { pods: stores.selector }],
+          }),
+        );
+      }
+      // Last: Prometheus mounts the rule groups of every component.
       prometheus.addRulesConfigMap();
     }
   }

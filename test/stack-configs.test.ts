@@ -77,3 +77,54 @@ describe.each(envs)('%s: Prometheus wiring', (env) => {
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe(config.prometheus.storage.size);
   });
 });
+
+describe.each(envs)('%s: Thanos', (env) => {
+  const config = ENVIRONMENTS.find((c) => c.environment === env)!;
+  const prometheusYml = () => parse(findObject(env, 'ConfigMap', 'prometheus-config').data['prometheus.yml']);
+
+  test('Query deduplicates by the replica label Prometheus sets, and finds sidecars and stores through headless Services', () => {
+    const args: string[] = findObject(env, 'Deployment', 'thanos-query').spec.template.spec.containers[0].args;
+    const replicaLabel = Object.keys(prometheusYml().global.external_labels).find((k) => k !== 'cluster')!;
+    expect(args).toContain(`--query.replica-label=${replicaLabel}`);
+    const headless = findObject(env, 'Service', 'prometheus-headless');
+    expect(headless.spec.clusterIP).toBe('None');
+    expect(headless.spec.ports.map((p: { name: string }) => p.name)).toContain('grpc');
+    expect(args).toContain(`--endpoint=dnssrv+_grpc._tcp.prometheus-headless.${config.namespace}.svc`);
+    expect(args).toContain(`--endpoint=dnssrv+_grpc._tcp.thanos-store-headless.${config.namespace}.svc`);
+  });
+
+  test('every Prometheus pod runs the sidecar on the same TSDB volume; Prometheus cuts 2h blocks', () => {
+    const pod = findObject(env, 'StatefulSet', 'prometheus').spec.template.spec;
+    const sidecar = pod.containers.find((c: { name: string }) => c.name === 'thanos-sidecar');
+    expect(sidecar.args).toContain('sidecar');
+    expect(sidecar.volumeMounts).toContainEqual({ name: 'data', mountPath: '/prometheus' });
+    expect(pod.containers[0].args).toEqual(expect.arrayContaining(['--storage.tsdb.min-block-duration=2h', '--storage.tsdb.max-block-duration=2h']));
+  });
+
+  test('exactly one compactor, downsampling on, retention per resolution from the config', () => {
+    const sts = findObject(env, 'StatefulSet', 'thanos-compact');
+    expect(sts.spec.replicas).toBe(1);
+    const args: string[] = sts.spec.template.spec.containers[0].args;
+    expect(args).not.toContain('--downsampling.disable');
+    expect(args).toEqual(
+      expect.arrayContaining([
+        `--retention.resolution-raw=${config.thanos.compactor.retentionRaw}`,
+        `--retention.resolution-5m=${config.thanos.compactor.retention5m}`,
+        `--retention.resolution-1h=${config.thanos.compactor.retention1h}`,
+      ]),
+    );
+  });
+
+  test('object storage credentials come from the named Secret (or workload identity), never inline', () => {
+    const objstore = parse(findObject(env, 'ConfigMap', 'thanos-objstore').data['objstore.yml']);
+    expect(JSON.stringify(objstore)).not.toMatch(/access_key|secret_key|storage_account_key"\s*:\s*"[^$]/);
+    const storage = config.thanos.objectStorage;
+    const env_ = findObject(env, 'StatefulSet', 'thanos-store').spec.template.spec.containers[0].env ?? [];
+    if (storage.backend === 's3' && storage.credentialsSecret) {
+      expect(objstore.type).toBe('S3');
+      expect(env_).toContainEqual({ name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: storage.credentialsSecret.name, key: 'secret-access-key' } } });
+    } else {
+      expect(objstore.type).toBe('FILESYSTEM');
+    }
+  });
+});

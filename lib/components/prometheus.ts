@@ -3,7 +3,8 @@ import { k8s } from 'cdk8s-plus-27';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
-import { networkPolicy, Peer } from '../k8s/network-policy';
+import { FlowRule, networkPolicy, Peer } from '../k8s/network-policy';
+import { exporterAlerts, prometheusAlerts } from '../observability/alerts/metrics-pipeline';
 import { ServiceRef } from '../k8s/service-ref';
 import { container, httpProbe, podTemplate } from '../k8s/workload';
 import { ScrapeTarget } from '../observability/scrape-target';
@@ -35,6 +36,8 @@ export interface PrometheusSidecar {
   readonly scrapeJob?: Omit<PodScrapeJob, 'namespace' | 'podLabels'>;
   /** Named ports the sidecar serves, exposed on the headless Service (e.g. Thanos gRPC). */
   readonly servicePorts: readonly { readonly name: string; readonly port: number }[];
+  /** Outbound flows the sidecar needs (object storage). */
+  readonly egress: readonly FlowRule[];
 }
 
 export interface PrometheusProps {
@@ -93,6 +96,8 @@ export class PrometheusChart extends ComponentChart {
 
     this.scrapeTarget = new ScrapeTarget({ name, port: PROMETHEUS_PORT, portName: 'web' });
     const annotations = this.addScrapeTarget(this.scrapeTarget);
+    const { runbookBaseUrl, kubeStateMetrics, nodeExporter } = ctx.config;
+    this.addRuleGroups([prometheusAlerts({ runbookBaseUrl }), ...exporterAlerts({ runbookBaseUrl, kubeStateMetrics: kubeStateMetrics.enabled, nodeExporter: nodeExporter.enabled })]);
 
     // ---- RBAC: exactly what discovery needs, no wildcards.
     this.serviceAccount(name);
@@ -226,6 +231,7 @@ export class PrometheusChart extends ComponentChart {
         // Kubelets and host-network agents (node-exporter) listen on node addresses, which are not pods.
         { peers: [{ cidr: '0.0.0.0/0' }], ports: [{ port: 10250 }, { port: 9100 }] },
         { peers: api, ports: [{ port: 443 }, { port: 6443 }] },
+        ...sidecars.flatMap((s) => s.egress),
       ],
     });
   }

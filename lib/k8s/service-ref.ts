@@ -12,6 +12,11 @@ export class ServiceRef {
     readonly podSelector: Record<string, string>,
   ) {}
 
+  /** The same Service, another of its ports. */
+  withPort(portName: string, port: number): ServiceRef {
+    return new ServiceRef(this.name, this.namespace, port, portName, this.podSelector);
+  }
+
   /** `name.namespace.svc` */
   get host(): string {
     return `${this.name}.${this.namespace}.svc`;
