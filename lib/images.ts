@@ -12,9 +12,13 @@ export const IMAGES = {
   grafana: 'docker.io/grafana/grafana:12.1.1',
   loki: 'docker.io/grafana/loki:3.5.3',
   alloy: 'docker.io/grafana/alloy:v1.10.2',
-  /** Promtail reached end of life on 2026-03-02; this is its last release. */
-  promtail: 'docker.io/grafana/promtail:3.5.3',
-  fluentd: 'docker.io/fluent/fluentd-kubernetes-daemonset:v1.18.0-debian-elasticsearch8-1.2',
+  /**
+   * Promtail reached end of life on 2026-03-02; 3.6.11 is its last image (Promtail was
+   * removed from Loki for 3.7, grafana/loki#21245; no promtail image after the 3.6 line).
+   */
+  promtail: 'docker.io/grafana/promtail:3.6.11',
+  /** Fluentd 1.18.0, image revision 1.5 (fluent-plugin-elasticsearch 5.4.4 memory fix; fluentd-kubernetes-daemonset#1581). */
+  fluentd: 'docker.io/fluent/fluentd-kubernetes-daemonset:v1.18.0-debian-elasticsearch8-1.5',
   kubeStateMetrics: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.16.0',
   nodeExporter: 'quay.io/prometheus/node-exporter:v1.9.1',
   configReloader: 'quay.io/prometheus-operator/prometheus-config-reloader:v0.85.0',
