@@ -9,6 +9,8 @@ import { AppExporterChart } from './components/app-exporter';
 import { PrometheusChart } from './components/prometheus';
 import { AlertmanagerChart } from './components/alertmanager';
 import { AlertRulesChart } from './components/alert-rules';
+import { LokiChart } from './components/loki';
+import { LogCollectorChart } from './components/log-collector';
 import { THANOS_GRPC_PORT, ThanosCompactChart, ThanosQueryChart, ThanosStoreChart, thanosSidecar } from './components/thanos';
 import { KubeStateMetricsChart, NodeExporterChart } from './components/infrastructure-exporters';
 
@@ -29,51 +31,60 @@ export class MonitoringStack extends Construct {
     this.context = { config, rules: new RuleRegistry() };
     const ctx = this.context;
 
-    const namespace = this.add(new NamespaceChart(this, ctx));
-    void namespace;
-    // The stack's Prometheus pods scrape every component.
-    const scrapers = [{ pods: selectorLabels(config, 'prometheus') }];
+    this.add(new NamespaceChart(this, ctx));
 
+    // Selectors of the stack's own pods, for NetworkPolicy peers. The stack's Prometheus
+    // pods scrape every component.
     const prometheusPods = { pods: selectorLabels(config, 'prometheus') };
     const grafanaPods = { pods: selectorLabels(config, 'grafana') };
+    const thanosQueryPods = { pods: selectorLabels(config, 'thanos-query') };
+    const scrapers = [prometheusPods];
 
     if (config.exporter.enabled) this.add(new AppExporterChart(this, ctx, { scrapers }));
-
     if (config.kubeStateMetrics.enabled) this.add(new KubeStateMetricsChart(this, ctx, { scrapers }));
     if (config.nodeExporter.enabled) this.add(new NodeExporterChart(this, ctx, { scrapers }));
-
     this.add(new AlertRulesChart(this, ctx));
 
     const alertmanager = config.alertmanager.enabled ? this.add(new AlertmanagerChart(this, ctx, { clients: [prometheusPods, grafanaPods] })) : undefined;
 
-    const thanosQueryPods = { pods: selectorLabels(config, 'thanos-query') };
+    // Logs: Loki, and the collector that ships to it (or to Elasticsearch).
+    const collectorPeer = LogCollectorChart.peerFor(config);
+    const shipsToLoki = config.logCollector.enabled && config.logCollector.kind !== 'fluentd';
+    const loki = config.loki.enabled ? this.add(new LokiChart(this, ctx, { clients: [grafanaPods, ...(shipsToLoki ? [collectorPeer] : [])], scrapers })) : undefined;
+    if (config.logCollector.enabled) this.add(new LogCollectorChart(this, ctx, { loki: loki?.service, scrapers }));
+
+    // Metrics: Thanos store and compactor, Prometheus with the Thanos sidecar, Thanos query.
     const thanos = config.thanos.enabled;
     const stores = thanos ? this.add(new ThanosStoreChart(this, ctx, { queriers: [thanosQueryPods], scrapers })) : undefined;
     if (thanos) this.add(new ThanosCompactChart(this, ctx, { scrapers }));
 
-    if (config.prometheus.enabled) {
-      const prometheus = this.add(
-        new PrometheusChart(this, ctx, {
-          queriers: thanos ? [grafanaPods, thanosQueryPods] : [grafanaPods],
-          alertmanager: alertmanager?.alertmanagerRef,
-          sidecars: thanos ? [thanosSidecar(config)] : [],
-        }),
-      );
-      if (thanos && stores) {
-        this.add(
-          new ThanosQueryChart(this, ctx, {
-            replicaLabel: prometheus.replicaLabel,
-            sidecars: prometheus.headless.withPort('grpc', THANOS_GRPC_PORT),
-            stores: stores.grpc,
-            clients: [grafanaPods],
-            scrapers,
-            storeApiPods: [{ pods: prometheus.selector }, { pods: stores.selector }],
+    const prometheus = config.prometheus.enabled
+      ? this.add(
+          new PrometheusChart(this, ctx, {
+            queriers: thanos ? [grafanaPods, thanosQueryPods] : [grafanaPods],
+            alertmanager: alertmanager?.alertmanagerRef,
+            sidecars: thanos ? [thanosSidecar(config)] : [],
           }),
-        );
-      }
-      // Last: Prometheus mounts the rule groups of every component.
-      prometheus.addRulesConfigMap();
-    }
+        )
+      : undefined;
+    const thanosQuery =
+      prometheus && stores
+        ? this.add(
+            new ThanosQueryChart(this, ctx, {
+              replicaLabel: prometheus.replicaLabel,
+              sidecars: prometheus.headless.withPort('grpc', THANOS_GRPC_PORT),
+              stores: stores.grpc,
+              clients: [grafanaPods],
+              scrapers,
+              storeApiPods: [{ pods: prometheus.selector }, { pods: stores.selector }],
+              expectedEndpoints: config.prometheus.replicas + config.thanos.storeGateway.replicas + config.thanos.query.extraEndpoints.length,
+            }),
+          )
+        : undefined;
+    void thanosQuery;
+
+    // Last: Prometheus mounts the rule groups of every component.
+    prometheus?.addRulesConfigMap();
   }
 
   private add<T extends ComponentChart>(chart: T): T {

@@ -75,8 +75,8 @@ export function addExporterSidecar(workload: kplus.AbstractPod, props: ExporterS
   const target = new ScrapeTarget({ name: props.name ?? `${workload.name}-exporter`, port, portName: EXPORTER_PORT_NAME });
   for (const [key, value] of Object.entries(target.podAnnotations())) workload.podMetadata.addAnnotation(key, value);
   if (props.podMonitorNamespace) {
-    const selector = workload instanceof kplus.Workload ? workload.matchLabels : workload.metadata.labels;
-    target.podMonitor(workload, props.podMonitorNamespace, selector);
+    if (!(workload instanceof kplus.Workload)) throw new Error('addExporterSidecar: podMonitorNamespace needs a workload with a selector (Deployment, StatefulSet, DaemonSet, Job)');
+    target.podMonitor(workload, props.podMonitorNamespace, workload.matchLabels);
   }
   return sidecar;
 }

@@ -162,8 +162,11 @@ const fieldEnv = (name: string, fieldPath: string): k8s.EnvVar => ({ name, value
  */
 export class LogCollectorChart extends ComponentChart {
   readonly kind: LogCollectorKind;
-  /** The node-agents namespace the DaemonSet runs in. */
-  readonly namespace: string;
+  /**
+   * The node-agents namespace the DaemonSet runs in. (Not `namespace`: that is cdk8s's
+   * Chart default namespace, which would be stamped on the cluster-scoped RBAC objects.)
+   */
+  readonly agentNamespace: string;
   /** Peer selecting the collector's pods (for Loki's or Elasticsearch's ingress policy). */
   readonly peer: Peer;
   readonly scrapeTarget: ScrapeTarget;
@@ -183,7 +186,7 @@ export class LogCollectorChart extends ComponentChart {
     const cfg = ctx.config.logCollector;
     const name = kind;
     const namespace = agentsNamespace(this.ns);
-    this.namespace = namespace;
+    this.agentNamespace = namespace;
     this.peer = { namespace, pods: this.selector };
 
     if (kind === 'promtail') (props.warn ?? ((m: string) => console.warn(m)))(PROMTAIL_DEPRECATION_WARNING);

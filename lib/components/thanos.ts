@@ -265,12 +265,21 @@ export class ThanosQueryChart extends ThanosPart {
   constructor(
     scope: Construct,
     ctx: StackContext,
-    props: { readonly replicaLabel: string; readonly sidecars: ServiceRef; readonly stores: ServiceRef; readonly clients: readonly Peer[]; readonly scrapers: readonly Peer[]; readonly storeApiPods: readonly Peer[] },
+    props: {
+      readonly replicaLabel: string;
+      readonly sidecars: ServiceRef;
+      readonly stores: ServiceRef;
+      readonly clients: readonly Peer[];
+      readonly scrapers: readonly Peer[];
+      readonly storeApiPods: readonly Peer[];
+      /** StoreAPI endpoints Query should see (sidecars + store gateways + remote): losing one alerts. */
+      readonly expectedEndpoints: number;
+    },
   ) {
     super(scope, ctx, { name: 'thanos-query', component: 'query' });
     const cfg = ctx.config.thanos.query;
     const annotations = this.addScrapeTarget(new ScrapeTarget({ name: this.componentName, port: THANOS_HTTP_PORT, portName: 'http' }));
-    this.addRuleGroups([thanosAlerts({ runbookBaseUrl: ctx.config.runbookBaseUrl, thanosQueryExpectedEndpoints: undefined })]);
+    this.addRuleGroups([thanosAlerts({ runbookBaseUrl: ctx.config.runbookBaseUrl, thanosQueryExpectedEndpoints: props.expectedEndpoints })]);
     const endpoints = [`--endpoint=dnssrv+${props.sidecars.srv}`, `--endpoint=dnssrv+${props.stores.srv}`, ...cfg.extraEndpoints.map((e) => `--endpoint=${e}`)];
     new k8s.KubeDeployment(this, 'deployment', {
       metadata: this.meta(this.componentName),

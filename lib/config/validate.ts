@@ -310,11 +310,17 @@ export function configProblems(config: StackConfig): ConfigProblem[] {
   const l = config.loki;
   c.boolean('loki.enabled', l.enabled);
   c.duration('loki.retention', l.retention, '744h');
+  if (PROM_DURATION.test(l.retention) && (durationMs(l.retention) < 86_400_000 || durationMs(l.retention) % 86_400_000 !== 0)) {
+    c.add('loki.retention', `"${l.retention}" is not allowed; use whole days of at least 24h (the compactor deletes whole 24h index tables), e.g. "744h" or "31d"`);
+  }
   c.storage('loki.storage', l.storage);
   c.resources('loki.resources', l.resources);
   c.objectStorage('loki.objectStorage', l.objectStorage);
   c.positive('loki.limits.ingestionRateMb', l.limits.ingestionRateMb);
   c.positive('loki.limits.ingestionBurstSizeMb', l.limits.ingestionBurstSizeMb);
+  if (l.limits.ingestionBurstSizeMb < l.limits.ingestionRateMb) {
+    c.add('loki.limits.ingestionBurstSizeMb', `${l.limits.ingestionBurstSizeMb} is below ingestionRateMb ${l.limits.ingestionRateMb}; the burst must be >= the rate`);
+  }
   if (c.string('loki.limits.maxLineSize', l.limits.maxLineSize) && !/^\d+(B|KB|MB|KiB|MiB)$/.test(l.limits.maxLineSize)) {
     c.add('loki.limits.maxLineSize', `${c.show(l.limits.maxLineSize)} is not a byte size; use e.g. "256KB"`);
   }

@@ -112,10 +112,10 @@ export interface PolicyContext {
   readonly requireSpread: boolean;
 }
 
-export type Rule = (o: Obj, ctx: PolicyContext) => string[];
+export type PolicyCheck = (o: Obj, ctx: PolicyContext) => string[];
 
 /** Pod Security Standard "restricted", except for pods with a declared host-access exception. */
-export const restricted: Rule = (o, ctx) => {
+export const restricted: PolicyCheck = (o, ctx) => {
   if (!isWorkload(o)) return [];
   const spec = podTemplateOf(o).spec;
   if (hasHostAccessException(o)) {
@@ -135,7 +135,7 @@ export const restricted: Rule = (o, ctx) => {
 };
 
 /** Every container has CPU and memory requests and a memory limit. */
-export const resources: Rule = (o) => {
+export const resources: PolicyCheck = (o) => {
   if (!isWorkload(o)) return [];
   const spec = podTemplateOf(o).spec;
   const problems: string[] = [];
@@ -148,7 +148,7 @@ export const resources: Rule = (o) => {
 };
 
 /** Long-running containers have readiness and liveness probes (Jobs are not long-running). */
-export const probes: Rule = (o) => {
+export const probes: PolicyCheck = (o) => {
   if (!isWorkload(o) || o.kind === 'Job' || o.kind === 'CronJob') return [];
   const problems: string[] = [];
   for (const c of podTemplateOf(o).spec.containers ?? []) {
@@ -159,7 +159,7 @@ export const probes: Rule = (o) => {
 };
 
 /** Images are exact versions from lib/images.ts: a tag or digest, never `latest`. */
-export const pinnedImages: Rule = (o, ctx) => {
+export const pinnedImages: PolicyCheck = (o, ctx) => {
   if (!isWorkload(o)) return [];
   const spec = podTemplateOf(o).spec;
   const problems: string[] = [];
@@ -182,7 +182,7 @@ function replicasOf(o: Obj): number {
 }
 
 /** Components with more than one replica have a PodDisruptionBudget and (production) spread across nodes. */
-export const availability: Rule = (o, ctx) => {
+export const availability: PolicyCheck = (o, ctx) => {
   if (replicasOf(o) < 2) return [];
   const problems: string[] = [];
   const labels = podTemplateOf(o).metadata?.labels;
@@ -205,7 +205,7 @@ const boundSubjects = (ctx: PolicyContext) =>
   );
 
 /** RBAC: no wildcards, no cluster-admin; tokens are mounted only where the component talks to the API. */
-export const rbac: Rule = (o, ctx) => {
+export const rbac: PolicyCheck = (o, ctx) => {
   const problems: string[] = [];
   if (o.kind === 'Role' || o.kind === 'ClusterRole') {
     (o.rules ?? []).forEach((r: any, i: number) => {
@@ -230,7 +230,7 @@ export const rbac: Rule = (o, ctx) => {
 };
 
 /** Namespaces enforce a Pod Security Standard; pods are covered by a default-deny policy and an explicit one. */
-export const network: Rule = (o, ctx) => {
+export const network: PolicyCheck = (o, ctx) => {
   const problems: string[] = [];
   if (o.kind === 'Namespace') {
     if (!o.metadata.labels?.['pod-security.kubernetes.io/enforce']) problems.push('no pod-security.kubernetes.io/enforce label');
@@ -275,7 +275,7 @@ export function secretFindings(text: string): { readonly name: string; readonly 
   return out;
 }
 
-export const RULES: Readonly<Record<string, Rule>> = { restricted, resources, probes, pinnedImages, availability, rbac, network };
+export const RULES: Readonly<Record<string, PolicyCheck>> = { restricted, resources, probes, pinnedImages, availability, rbac, network };
 
 /** Every violation of every rule over a set of objects. */
 export function checkPolicies(ctx: PolicyContext): Violation[] {
