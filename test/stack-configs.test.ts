@@ -1,6 +1,10 @@
 import { parse } from 'yaml';
 import { ENVIRONMENTS, findObject, objectsOf } from './support/synth';
-import { amtool, promtool, withFiles } from './support/tools';
+import { writeFileSync } from 'fs';
+import { toYaml } from '../lib/render/yaml';
+import { k8sCluster } from './fixtures/k8s-sd/cluster';
+import { replaceKubernetesSd } from './support/file-sd';
+import { amtool, promtool, tempFiles, withFiles } from './support/tools';
 
 /**
  * The config files as they are in dist/ (ConfigMaps), checked by the real tools, and the
@@ -67,6 +71,30 @@ describe.each(envs)('%s: Prometheus wiring', (env) => {
     expect(Object.keys(ruleFiles).length).toBeGreaterThan(0);
     const res = withFiles(ruleFiles, (dir) => promtool(['check', 'rules', ...Object.keys(ruleFiles)], { cwd: dir }));
     expect(res.status).toBe(0);
+  });
+
+  test('promtool check config accepts the dist prometheus.yml with its rule files (Kubernetes discovery replaced by file target groups)', () => {
+    const ruleFiles: Record<string, string> = findObject(env, 'ConfigMap', 'prometheus-rules').data;
+    const t = tempFiles({
+      'sa/token': 'fixture-token\n',
+      'sa/ca.crt': '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n',
+      ...Object.fromEntries(Object.entries(ruleFiles).map(([k, v]) => [`rules/${k}`, v])),
+    });
+    try {
+      const original = parse(findObject(env, 'ConfigMap', 'prometheus-config').data['prometheus.yml']);
+      const { config } = replaceKubernetesSd(original, k8sCluster(), {
+        dir: t.dir,
+        rewritePaths: { '/var/run/secrets/kubernetes.io/serviceaccount/': t.path('sa/'), '/etc/prometheus/rules/': t.path('rules/') },
+      });
+      writeFileSync(t.path('prometheus.yml'), toYaml(config));
+      const res = promtool(['check', 'config', 'prometheus.yml'], { cwd: t.dir });
+      expect(res.output).toContain('SUCCESS');
+      expect(res.status).toBe(0);
+      // Every rule file was read and checked.
+      for (const file of Object.keys(ruleFiles)) expect(res.output).toContain(file);
+    } finally {
+      t.cleanup();
+    }
   });
 
   test('replicas and retention come from the config', () => {
