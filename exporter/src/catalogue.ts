@@ -134,7 +134,7 @@ export const APP_METRICS: readonly MetricSpec[] = [
   { name: M.featureUsage, type: 'counter', category: 'business', unit: 'uses', labels: ['feature', 'tier'], help: 'Uses of a product feature, by customer tier.' },
   // performance
   { name: M.httpRequests, type: 'counter', category: 'performance', unit: 'requests', labels: ['method', 'route', 'status_class'], help: 'HTTP requests completed. The availability SLI is rate of status_class="5xx" over the rate of all.' },
-  { name: M.httpRequestDuration, type: 'histogram', category: 'performance', unit: 'seconds', labels: ['method', 'route', 'status_class'], buckets: DURATION_BUCKETS, help: 'HTTP request duration from first byte received to last byte sent.' },
+  { name: M.httpRequestDuration, type: 'histogram', category: 'performance', unit: 'seconds', labels: ['method', 'route', 'status_class'], buckets: DURATION_BUCKETS, help: 'HTTP request duration, from the request reaching the application until its response was sent.' },
   { name: M.httpRequestSize, type: 'histogram', category: 'performance', unit: 'bytes', labels: ['method', 'route'], buckets: SIZE_BUCKETS, help: 'HTTP request body size (observed when the size is known).' },
   { name: M.httpResponseSize, type: 'histogram', category: 'performance', unit: 'bytes', labels: ['method', 'route', 'status_class'], buckets: SIZE_BUCKETS, help: 'HTTP response body size (observed when the size is known).' },
   { name: M.errors, type: 'counter', category: 'performance', unit: 'errors', labels: ['type', 'route', 'status_class'], help: 'Application errors by error type, route template and status class.' },
@@ -151,7 +151,7 @@ export const APP_METRICS: readonly MetricSpec[] = [
   { name: M.sloObjective, type: 'gauge', category: 'slo', unit: 'ratio', labels: ['slo'], help: 'SLO objective: the target fraction of good requests.' },
   { name: M.sloAvailability, type: 'gauge', category: 'slo', unit: 'ratio', labels: ['slo', 'window'], help: 'Fraction of good requests in the sliding window seen by this exporter (absent when the window holds no request).' },
   { name: M.sloErrorBudgetRemaining, type: 'gauge', category: 'slo', unit: 'ratio', labels: ['slo', 'window'], help: 'Error budget left in the sliding window: 1 - burn rate; negative when overspent.' },
-  { name: M.sloBurnRate, type: 'gauge', category: 'slo', unit: 'ratio', labels: ['slo', 'window'], help: 'Error budget burn rate in the sliding window: bad fraction / (1 - objective); 1 spends the budget exactly.' },
+  { name: M.sloBurnRate, type: 'gauge', category: 'slo', unit: 'factor', labels: ['slo', 'window'], help: 'Error budget burn rate in the sliding window: bad fraction / (1 - objective); 1 spends the budget exactly.' },
   // the exporter itself
   { name: M.exporterBuildInfo, type: 'gauge', category: 'exporter', unit: 'info', labels: ['version', 'source'], help: 'Always 1; labels carry the exporter version and configured sources.' },
   { name: M.exporterSeries, type: 'gauge', category: 'exporter', unit: 'series', labels: ['metric'], help: 'Label sets admitted per metric (capped by --max-series).' },

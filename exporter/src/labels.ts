@@ -105,16 +105,19 @@ export function allowListProblems(allow: unknown, knownMetrics: readonly { name:
  */
 export class LabelNormalizer {
   private readonly allow: LabelAllowList;
+  private readonly hasAllow: boolean;
   private readonly routes: CompiledRoute[];
   private readonly onFold: (metric: string, label: string) => void;
 
   constructor(options: LabelNormalizerOptions = {}) {
     this.allow = options.allow ?? {};
+    this.hasAllow = Object.keys(this.allow).length > 0;
     this.routes = (this.allow.route ?? []).map(compileRoute);
     this.onFold = options.onFold ?? (() => undefined);
   }
 
   private allowed(metric: string, label: string): readonly string[] | undefined {
+    if (!this.hasAllow) return undefined;
     return this.allow[`${metric}.${label}`] ?? this.allow[label];
   }
 

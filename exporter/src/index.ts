@@ -1,0 +1,24 @@
+/** The exporter as a library: the catalogue, the metrics, the sources and the middleware. */
+export * from './catalogue';
+export { AppMetrics, DEFAULT_MAX_SERIES, DEFAULT_SLOS, defaultWindows } from './metrics';
+export type { AppMetricsOptions, RequestObservation, ErrorObservation, DbPoolState } from './metrics';
+export { instrument, requestMetrics } from './middleware';
+export type { InstrumentOptions } from './middleware';
+export { CONTENT_TYPES, negotiateFormat, serialize } from './exposition';
+export type { ExpositionFormat } from './exposition';
+export { LabelNormalizer, statusClass, templatePath } from './labels';
+export type { LabelAllowList } from './labels';
+export { SloTracker, SlidingWindow, parseWindow, DEFAULT_WINDOWS } from './slo';
+export type { SloSpec, WindowSpec } from './slo';
+export { parseCli, ConfigError, FLAGS, envName } from './config';
+export type { ExporterConfig } from './config';
+export { Exporter } from './server';
+export { Simulator } from './sources/simulate';
+export type { IncidentSpec } from './sources/simulate';
+export { StatsPoller, parseMapping, loadMapping } from './sources/stats';
+export type { Mapping } from './sources/stats';
+export { validateBatch, applyEvents, EVENT_FIELDS } from './sources/events';
+export type { AppEvent } from './sources/events';
+export { createLogger } from './log';
+export type { Logger } from './log';
+export { VERSION } from './version';
