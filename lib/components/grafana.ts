@@ -1,0 +1,343 @@
+import { createHash } from 'crypto';
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-27';
+import { IMAGES } from '../images';
+import { ComponentChart, StackContext } from '../k8s/component';
+import { disruptionBudget } from '../k8s/disruption-budget';
+import { networkPolicy, Peer } from '../k8s/network-policy';
+import { ServiceRef } from '../k8s/service-ref';
+import { container, httpProbe, podTemplate, sortKeys } from '../k8s/workload';
+import { makeAlert } from '../observability/alerts/common';
+import { DashboardSpec, dashboardJson, stackDashboards, usedFolders } from '../observability/dashboards';
+import type { RuleGroup } from '../observability/rule-group';
+import { ScrapeTarget } from '../observability/scrape-target';
+import {
+  dashboardFolderPath,
+  DashboardFolderSpec,
+  DatasourceInputs,
+  defaultMetricsDatasourceUid,
+  GRAFANA_ADMIN_SECRET_DIR,
+  GRAFANA_DATA_DIR,
+  GRAFANA_PORT,
+  GRAFANA_PROVISIONING_DIR,
+  renderDashboardProviders,
+  renderDatasources,
+  renderGrafanaIni,
+} from '../render/grafana';
+
+/** The UID and GID the Grafana image runs as. */
+export const GRAFANA_UID = 472;
+export const GRAFANA_PORT_NAME = 'http';
+
+/**
+ * Largest data of one dashboard ConfigMap. The API server allows 1 MiB, but `kubectl apply`
+ * (client-side, what `kubectl apply -k dist/<env>` does) copies the object into the
+ * `last-applied-configuration` annotation, limited to 256 KiB; a folder bigger than this is
+ * split into several ConfigMaps projected into the same directory.
+ */
+export const DASHBOARD_CONFIGMAP_MAX_BYTES = 200 * 1024;
+
+export interface GrafanaDatasourceRefs {
+  /** Thanos Query; when given it is the default datasource (deduplicated, long-term). */
+  readonly thanosQuery?: ServiceRef;
+  /** The stack's Prometheus (always provisioned; the stack-health dashboard reads it directly). */
+  readonly prometheus: ServiceRef;
+  readonly loki?: ServiceRef;
+  readonly alertmanager?: ServiceRef;
+}
+
+export interface GrafanaProps {
+  /** Pods allowed to scrape Grafana's /metrics (the stack's Prometheus). */
+  readonly scrapers: readonly Peer[];
+  /** The Services Grafana queries; URLs and egress rules come from these references. */
+  readonly datasources: GrafanaDatasourceRefs;
+  /** Largest data of one dashboard ConfigMap. @default DASHBOARD_CONFIGMAP_MAX_BYTES (200 KiB) */
+  readonly dashboardConfigMapMaxBytes?: number;
+}
+
+/** One ConfigMap of dashboards: a folder, or a part of a folder too big for one ConfigMap. */
+export interface DashboardConfigMap {
+  readonly name: string;
+  readonly folder: DashboardFolderSpec;
+  readonly data: Record<string, string>;
+}
+
+/** Split each folder's dashboards into ConfigMaps of at most `maxBytes` of data. */
+export function dashboardConfigMaps(specs: readonly DashboardSpec[], maxBytes: number = DASHBOARD_CONFIGMAP_MAX_BYTES): DashboardConfigMap[] {
+  const out: DashboardConfigMap[] = [];
+  for (const folder of usedFolders(specs)) {
+    const files = specs.filter((s) => s.folder.uid === folder.uid).map((s) => [s.fileName, dashboardJson(s.dashboard)] as const);
+    const parts: Array<Record<string, string>> = [];
+    let current: Record<string, string> = {};
+    let size = 0;
+    for (const [file, json] of files) {
+      const bytes = Buffer.byteLength(json) + file.length;
+      if (bytes > maxBytes) throw new Error(`dashboard ${folder.uid}/${file}: ${bytes} bytes, more than one ConfigMap may hold (${maxBytes}); split the dashboard`);
+      if (size + bytes > maxBytes && size > 0) {
+        parts.push(current);
+        current = {};
+        size = 0;
+      }
+      current[file] = json;
+      size += bytes;
+    }
+    parts.push(current);
+    parts.forEach((data, i) => out.push({ name: `grafana-dashboards-${folder.uid}${parts.length > 1 ? `-${i + 1}` : ''}`, folder, data }));
+  }
+  return out;
+}
+
+/**
+ * One volume per folder, mounted at the folder's directory: the ConfigMap itself, or a
+ * projected volume of its parts when the folder was split.
+ */
+export function dashboardVolumes(maps: readonly DashboardConfigMap[]): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
+  const volumes: k8s.Volume[] = [];
+  const mounts: k8s.VolumeMount[] = [];
+  const folders = maps.map((m) => m.folder).filter((f, i, all) => all.findIndex((g) => g.uid === f.uid) === i);
+  for (const folder of folders) {
+    const parts = maps.filter((m) => m.folder.uid === folder.uid);
+    const name = `dashboards-${folder.uid}`;
+    volumes.push(parts.length === 1 ? { name, configMap: { name: parts[0].name } } : { name, projected: { sources: parts.map((m) => ({ configMap: { name: m.name } })) } });
+    mounts.push({ name, mountPath: dashboardFolderPath(folder), readOnly: true });
+  }
+  return { volumes, mounts };
+}
+
+/**
+ * Grafana with provisioned datasources (Thanos Query default, Prometheus, Loki, Alertmanager,
+ * fixed uids) and dashboards as code (one folder per topic), admin credentials from the
+ * user's Secret, its own scrape target, alerts and NetworkPolicy.
+ *
+ * Storage: an emptyDir unless `grafana.storage` is set (everything that matters is
+ * provisioned; a PVC keeps users, preferences and sessions across restarts). Grafana's
+ * SQLite database is per pod: with several replicas, a login session lives in one pod's
+ * database, so the Service uses ClientIP affinity; a shared session store needs an external
+ * database.
+ */
+export class GrafanaChart extends ComponentChart {
+  readonly service: ServiceRef;
+  readonly scrapeTarget: ScrapeTarget;
+  /** Rendered provisioning (for tests and the README). */
+  readonly grafanaIni: string;
+  readonly datasourcesYaml: string;
+  readonly dashboardProvidersYaml: string;
+  readonly dashboards: readonly DashboardSpec[];
+
+  constructor(scope: Construct, ctx: StackContext, props: GrafanaProps) {
+    super(scope, ctx, 'grafana', 'dashboards');
+    const cfg = ctx.config.grafana;
+    const name = 'grafana';
+    if (cfg.storage && cfg.replicas > 1) {
+      throw new Error(
+        `grafana.storage: a PersistentVolumeClaim holds one SQLite database and cannot be shared by ${cfg.replicas} replicas (grafana.replicas); ` +
+          'set grafana.replicas to 1, or remove grafana.storage (dashboards and datasources are provisioned anyway)',
+      );
+    }
+
+    const ds = props.datasources;
+    const inputs: DatasourceInputs = {
+      thanosQueryUrl: ds.thanosQuery?.url(),
+      prometheusUrl: ds.prometheus.url(),
+      lokiUrl: ds.loki?.url(),
+      alertmanagerUrl: ds.alertmanager?.url(),
+      scrapeInterval: ctx.config.prometheus.scrapeInterval,
+    };
+    this.datasourcesYaml = renderDatasources(inputs);
+    this.grafanaIni = renderGrafanaIni({ rootUrl: cfg.externalUrl });
+    this.dashboards = stackDashboards({
+      metricsDatasource: defaultMetricsDatasourceUid(inputs),
+      namespace: this.ns,
+      thanos: ds.thanosQuery !== undefined,
+      loki: ds.loki !== undefined,
+      alertmanager: ds.alertmanager !== undefined,
+      logCollector: ctx.config.logCollector.enabled ? ctx.config.logCollector.kind : undefined,
+    });
+    const folders = usedFolders(this.dashboards);
+    this.dashboardProvidersYaml = renderDashboardProviders(folders);
+
+    new k8s.KubeConfigMap(this, 'config', { metadata: this.meta('grafana-config'), data: { 'grafana.ini': this.grafanaIni } });
+    new k8s.KubeConfigMap(this, 'datasources', { metadata: this.meta('grafana-datasources'), data: { 'datasources.yaml': this.datasourcesYaml } });
+    new k8s.KubeConfigMap(this, 'dashboard-providers', { metadata: this.meta('grafana-dashboard-providers'), data: { 'dashboards.yaml': this.dashboardProvidersYaml } });
+    const dashboardMaps = dashboardConfigMaps(this.dashboards, props.dashboardConfigMapMaxBytes);
+    for (const cm of dashboardMaps) new k8s.KubeConfigMap(this, `cm-${cm.name}`, { metadata: this.meta(cm.name), data: sortKeys(cm.data) });
+
+    this.scrapeTarget = new ScrapeTarget({ name, port: GRAFANA_PORT, portName: GRAFANA_PORT_NAME });
+    const annotations = {
+      ...this.addScrapeTarget(this.scrapeTarget),
+      // Datasources and grafana.ini are read at start only: a change rolls the pods.
+      // Dashboards are re-read from their mounted ConfigMaps without a restart.
+      'checksum/config': createHash('sha256').update(this.grafanaIni).update('\0').update(this.datasourcesYaml).update('\0').update(this.dashboardProvidersYaml).digest('hex').slice(0, 16),
+    };
+
+    const volumes: k8s.Volume[] = [
+      { name: 'config', configMap: { name: 'grafana-config' } },
+      { name: 'datasources', configMap: { name: 'grafana-datasources' } },
+      { name: 'dashboard-providers', configMap: { name: 'grafana-dashboard-providers' } },
+      {
+        name: 'admin',
+        secret: {
+          secretName: cfg.adminSecret.name,
+          defaultMode: 0o440,
+          items: [
+            { key: 'admin-user', path: 'admin-user' },
+            { key: 'admin-password', path: 'admin-password' },
+          ],
+        },
+      },
+      cfg.storage ? { name: 'data', persistentVolumeClaim: { claimName: 'grafana-data' } } : { name: 'data', emptyDir: {} },
+      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+    ];
+    const mounts: k8s.VolumeMount[] = [
+      { name: 'config', mountPath: '/etc/grafana/grafana.ini', subPath: 'grafana.ini', readOnly: true },
+      { name: 'datasources', mountPath: `${GRAFANA_PROVISIONING_DIR}/datasources`, readOnly: true },
+      { name: 'dashboard-providers', mountPath: `${GRAFANA_PROVISIONING_DIR}/dashboards`, readOnly: true },
+      { name: 'admin', mountPath: GRAFANA_ADMIN_SECRET_DIR, readOnly: true },
+      { name: 'data', mountPath: GRAFANA_DATA_DIR },
+      { name: 'tmp', mountPath: '/tmp' },
+    ];
+    const dashboardMounts = dashboardVolumes(dashboardMaps);
+    volumes.push(...dashboardMounts.volumes);
+    mounts.push(...dashboardMounts.mounts);
+
+    if (cfg.storage) {
+      new k8s.KubePersistentVolumeClaim(this, 'pvc', {
+        metadata: this.meta('grafana-data'),
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: cfg.storage.storageClassName,
+          resources: { requests: { storage: k8s.Quantity.fromString(cfg.storage.size) } },
+        },
+      });
+    }
+
+    const grafana = container({
+      name,
+      image: IMAGES.grafana,
+      // The image's entrypoint passes --config=$GF_PATHS_CONFIG and the paths below to
+      // Grafana; they are set here so they match grafana.ini's [paths] and the mounts.
+      env: [
+        { name: 'GF_PATHS_CONFIG', value: '/etc/grafana/grafana.ini' },
+        { name: 'GF_PATHS_DATA', value: GRAFANA_DATA_DIR },
+        { name: 'GF_PATHS_PLUGINS', value: `${GRAFANA_DATA_DIR}/plugins` },
+        { name: 'GF_PATHS_PROVISIONING', value: GRAFANA_PROVISIONING_DIR },
+        { name: 'GF_PATHS_LOGS', value: '/tmp/grafana-logs' },
+      ],
+      ports: [{ name: GRAFANA_PORT_NAME, containerPort: GRAFANA_PORT }],
+      resources: cfg.resources,
+      readinessProbe: httpProbe({ path: '/api/health', port: GRAFANA_PORT_NAME, periodSeconds: 10 }),
+      livenessProbe: httpProbe({ path: '/api/health', port: GRAFANA_PORT_NAME, periodSeconds: 20, failureThreshold: 6 }),
+      // First start migrates the database schema (tens of seconds on small CPU requests).
+      startupProbe: httpProbe({ path: '/api/health', port: GRAFANA_PORT_NAME, periodSeconds: 5, failureThreshold: 60 }),
+      volumeMounts: mounts,
+    });
+
+    new k8s.KubeDeployment(this, 'deployment', {
+      metadata: this.meta(name),
+      spec: {
+        replicas: cfg.replicas,
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: this.selector },
+        // A PVC is ReadWriteOnce: the old pod must release it before the new one starts.
+        strategy: cfg.storage
+          ? { type: 'Recreate' }
+          : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        template: podTemplate(this.config, {
+          labels: this.podLabels,
+          selector: this.selector,
+          annotations,
+          replicas: cfg.replicas,
+          uid: GRAFANA_UID,
+          terminationGracePeriodSeconds: 30,
+          containers: [grafana],
+          volumes,
+        }),
+      },
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata: this.meta(name),
+      spec: {
+        selector: this.selector,
+        ports: [{ name: GRAFANA_PORT_NAME, port: GRAFANA_PORT, targetPort: k8s.IntOrString.fromString(GRAFANA_PORT_NAME) }],
+        // Sessions live in each pod's own database (see the class comment).
+        sessionAffinity: cfg.replicas > 1 ? 'ClientIP' : undefined,
+      },
+    });
+    this.service = new ServiceRef(name, this.ns, GRAFANA_PORT, GRAFANA_PORT_NAME, this.selector);
+
+    disruptionBudget(this, name, this.ns, this.selector, cfg.replicas);
+
+    const ingressPeers: Peer[] = [];
+    const ic = ctx.config.network.ingressController;
+    if (ic) ingressPeers.push(ic.podLabels ? { namespace: ic.namespace, pods: ic.podLabels } : { namespace: ic.namespace });
+    const egress = [ds.thanosQuery, ds.prometheus, ds.loki, ds.alertmanager]
+      .filter((r): r is ServiceRef => r !== undefined)
+      .map((r) => ({ peers: [r.namespace === this.ns ? { pods: r.podSelector } : { namespace: r.namespace, pods: r.podSelector }], ports: [{ port: r.port }] }));
+    networkPolicy(this, {
+      name,
+      namespace: this.ns,
+      podSelector: this.selector,
+      ingress: [
+        { peers: props.scrapers, ports: [{ port: GRAFANA_PORT }] },
+        ...(ingressPeers.length ? [{ peers: ingressPeers, ports: [{ port: GRAFANA_PORT }] }] : []),
+      ],
+      egress,
+    });
+
+    this.addRuleGroups([grafanaRuleGroup(this.ns, ctx.config.runbookBaseUrl)]);
+  }
+}
+
+/** Grafana's own alerts: down, failing HTTP requests, failing datasource requests. */
+export function grafanaRuleGroup(namespace: string, runbookBaseUrl: string): RuleGroup {
+  const sel = `job="grafana", namespace="${namespace}"`;
+  const requests = (extra = '') => `sum(rate(grafana_http_request_duration_seconds_count{${sel}${extra}}[5m]))`;
+  return {
+    name: 'grafana',
+    rules: [
+      makeAlert(
+        {
+          alert: 'GrafanaDown',
+          // Both sides carry exactly {job, namespace}: one alert identity whether the pods
+          // are down or gone.
+          expr: `max by (job, namespace) (up{${sel}}) == 0\nor\nabsent(up{${sel}})`,
+          for: '10m',
+          severity: 'warning',
+          summary: 'Grafana is down',
+          description: `No Grafana pod in namespace ${namespace} has answered a scrape for 10 minutes: dashboards are unavailable (alerting is not affected).`,
+        },
+        'infrastructure',
+        runbookBaseUrl,
+        {},
+      ),
+      makeAlert(
+        {
+          alert: 'GrafanaHighHttp5xxRatio',
+          // At least 0.05 requests/s (3 a minute) so that one failed request of two does not fire.
+          expr: `${requests(', status_code=~"5.."')}\n/\n${requests()}\n> 0.05\nand\n${requests()} > 0.05`,
+          for: '15m',
+          severity: 'warning',
+          summary: 'Grafana answers more than 5% of requests with 5xx',
+          description: '{{ $value | humanizePercentage }} of Grafana HTTP requests failed with a 5xx status over the last 5 minutes.',
+        },
+        'infrastructure',
+        runbookBaseUrl,
+        {},
+      ),
+      makeAlert(
+        {
+          alert: 'GrafanaDatasourceErrors',
+          expr: `sum by (datasource) (rate(grafana_datasource_request_total{${sel}, code=~"5.."}[5m]))\n/\nsum by (datasource) (rate(grafana_datasource_request_total{${sel}}[5m]))\n> 0.1`,
+          for: '15m',
+          severity: 'warning',
+          summary: 'Grafana datasource {{ $labels.datasource }} is failing',
+          description: '{{ $value | humanizePercentage }} of Grafana requests to datasource {{ $labels.datasource }} failed with a 5xx status: dashboards that use it show errors.',
+        },
+        'infrastructure',
+        runbookBaseUrl,
+        {},
+      ),
+    ],
+  };
+}

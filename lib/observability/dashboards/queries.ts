@@ -1,0 +1,148 @@
+import type * as dash from '@grafana/grafana-foundation-sdk/dashboard';
+
+// The PromQL grammar ships a CommonJS build with ESM-only type declarations (see ../query.ts).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { parser: promqlParser } = require('@prometheus-io/lezer-promql') as typeof import('@prometheus-io/lezer-promql', { with: { 'resolution-mode': 'import' } });
+
+/**
+ * The queries inside a dashboard, where they are, and what they read: used by the tests that
+ * check every query parses and every metric is produced by something in the stack, and by
+ * scripts/render-dashboards.ts.
+ */
+
+export type QueryLanguage = 'promql' | 'logql';
+
+export interface DashboardQuery {
+  /** e.g. `stack-slo-portfolio: panel 3 "Burn rate" target B`. */
+  readonly where: string;
+  readonly language: QueryLanguage;
+  /** The query as written, with Grafana variables. */
+  readonly expr: string;
+}
+
+function languageOf(ds: { type?: string } | undefined, where: string): QueryLanguage {
+  if (ds?.type === 'prometheus') return 'promql';
+  if (ds?.type === 'loki') return 'logql';
+  throw new Error(`${where}: datasource type "${ds?.type}" is neither prometheus nor loki`);
+}
+
+/**
+ * The selector or expression inside a query variable's query, or undefined when it holds
+ * none: `label_values(metric{...}, label)` -> `metric{...}`; `label_values(label)` -> none;
+ * `query_result(expr)` -> `expr`.
+ */
+export function variableQueryExpression(query: string, where: string): string | undefined {
+  const q = query.trim();
+  const lv = /^label_values\((.*)\)$/s.exec(q);
+  if (lv) {
+    const args = lv[1];
+    const comma = args.lastIndexOf(',');
+    if (comma < 0) return undefined;
+    return args.slice(0, comma).trim();
+  }
+  const qr = /^query_result\((.*)\)$/s.exec(q);
+  if (qr) return qr[1].trim();
+  throw new Error(`${where}: variable query "${query}" is neither label_values(...) nor query_result(...)`);
+}
+
+function panelsOf(d: dash.Dashboard): dash.Panel[] {
+  const out: dash.Panel[] = [];
+  for (const p of d.panels ?? []) {
+    if (p.type === 'row') out.push(...(p as dash.RowPanel).panels);
+    else out.push(p as dash.Panel);
+  }
+  return out;
+}
+
+/** Every query of a dashboard: panel targets, annotation expressions, query variables. */
+export function dashboardQueries(d: dash.Dashboard): DashboardQuery[] {
+  const out: DashboardQuery[] = [];
+  const uid = d.uid ?? d.title ?? '?';
+  for (const p of panelsOf(d)) {
+    (p.targets ?? []).forEach((t, i) => {
+      const target = t as unknown as { expr?: string; refId?: string; datasource?: { type?: string } };
+      const where = `${uid}: panel ${p.id} "${p.title}" target ${target.refId ?? i}`;
+      if (typeof target.expr !== 'string') throw new Error(`${where}: target has no expr`);
+      out.push({ where, language: languageOf(target.datasource ?? p.datasource, where), expr: target.expr });
+    });
+  }
+  for (const a of d.annotations?.list ?? []) {
+    if (a.builtIn) continue;
+    const where = `${uid}: annotation "${a.name}"`;
+    const expr = a.expr ?? (a.target as unknown as { expr?: string } | undefined)?.expr;
+    if (typeof expr !== 'string') throw new Error(`${where}: annotation has no expr`);
+    out.push({ where, language: languageOf(a.datasource, where), expr });
+  }
+  for (const v of d.templating?.list ?? []) {
+    if (v.type !== 'query') continue;
+    const where = `${uid}: variable ${v.name}`;
+    if (typeof v.query !== 'string') throw new Error(`${where}: query is not a string`);
+    const expr = variableQueryExpression(v.query, where);
+    if (expr !== undefined) out.push({ where, language: languageOf(v.datasource, where), expr });
+  }
+  return out;
+}
+
+/**
+ * Representative values for Grafana's variables, so a query can be parsed: `$__rate_interval`
+ * and friends become durations, dashboard variables (`$x`, `${x}`, `${x:regex}`, `[[x]]`)
+ * become a plain word. A query valid with these values is valid for any value of the same shape.
+ */
+export const VARIABLE_SAMPLES: Readonly<Record<string, string>> = {
+  __rate_interval: '5m',
+  __interval: '1m',
+  __interval_ms: '60000',
+  __range: '1h',
+  __range_s: '3600',
+  __range_ms: '3600000',
+  __auto: '1m',
+};
+
+export function substituteVariables(expr: string): string {
+  const value = (name: string) => VARIABLE_SAMPLES[name] ?? 'value';
+  return expr
+    .replace(/\$\{(\w+)(?::[^}]*)?\}/g, (_, name: string) => value(name))
+    .replace(/\[\[(\w+)(?::[^\]]*)?\]\]/g, (_, name: string) => value(name))
+    .replace(/\$(\w+)/g, (_, name: string) => value(name));
+}
+
+/**
+ * The metric names a PromQL expression reads, from the lezer parse tree: the `Identifier` of
+ * each `VectorSelector`, or its `__name__="..."` matcher. A selector without a metric name is
+ * reported as `{}` (it would read every metric matching its labels). Throws on a syntax error.
+ */
+export function promqlMetricNames(expr: string): string[] {
+  const tree = promqlParser.parse(expr);
+  const names = new Set<string>();
+  let error: string | undefined;
+  tree.iterate({
+    enter: (node) => {
+      if (node.type.isError) error ??= `syntax error at ${node.from}`;
+      if (node.name !== 'VectorSelector') return undefined;
+      let name: string | undefined;
+      const cursor = node.node.cursor();
+      if (cursor.firstChild()) {
+        do {
+          if (cursor.name === 'Identifier') name = expr.slice(cursor.from, cursor.to);
+          if (cursor.name === 'LabelMatchers') {
+            const m = cursor.node.cursor();
+            if (m.firstChild()) {
+              do {
+                const label = m.node.getChild('LabelName');
+                const value = m.node.getChild('StringLiteral');
+                const op = m.node.getChild('MatchOp');
+                if (label && value && op && expr.slice(label.from, label.to) === '__name__' && expr.slice(op.from, op.to) === '=') {
+                  name = JSON.parse(expr.slice(value.from, value.to).replace(/^'|'$/g, '"')) as string;
+                }
+              } while (m.nextSibling());
+            }
+          }
+        } while (cursor.nextSibling());
+      }
+      names.add(name ?? '{}');
+      return false;
+    },
+  });
+  if (error) throw new Error(`invalid PromQL (${error}): ${expr}`);
+  return [...names].sort();
+}

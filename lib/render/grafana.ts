@@ -1,0 +1,267 @@
+import { toYaml } from './yaml';
+
+/**
+ * Grafana provisioning, as pure renderers: `datasources.yaml`, the dashboard providers file and
+ * `grafana.ini`. Inputs are typed values (URLs come from the components' ServiceRefs, resolved by
+ * the caller); outputs are deterministic text.
+ */
+
+/**
+ * The fixed `uid` of each provisioned datasource. Dashboards refer to datasources by these uids,
+ * so they survive a Grafana reinstall and are the same in every environment.
+ */
+export const DATASOURCE_UIDS = {
+  thanosQuery: 'thanos-query',
+  prometheus: 'prometheus',
+  loki: 'loki',
+  alertmanager: 'alertmanager',
+} as const;
+
+export type DatasourceUid = (typeof DATASOURCE_UIDS)[keyof typeof DATASOURCE_UIDS];
+
+/** Grafana's HTTP port in the container (the image default). */
+export const GRAFANA_PORT = 3000;
+
+/** Where the Grafana image keeps its database and plugins (mount a writable volume here). */
+export const GRAFANA_DATA_DIR = '/var/lib/grafana';
+/** Where Grafana reads provisioning files (`datasources/`, `dashboards/`). */
+export const GRAFANA_PROVISIONING_DIR = '/etc/grafana/provisioning';
+/** Where the dashboard ConfigMaps are mounted, one sub-directory per folder. */
+export const GRAFANA_DASHBOARDS_DIR = '/var/lib/grafana-dashboards';
+/** Where the admin Secret is mounted (keys `admin-user`, `admin-password`). */
+export const GRAFANA_ADMIN_SECRET_DIR = '/etc/grafana/admin';
+
+export interface DatasourceInputs {
+  /** Thanos Query's HTTP URL; when set it is the default datasource (deduplicated, long-term). */
+  readonly thanosQueryUrl?: string;
+  /** The stack's Prometheus HTTP URL (always provisioned: stack-health dashboards use it directly). */
+  readonly prometheusUrl: string;
+  readonly lokiUrl?: string;
+  readonly alertmanagerUrl?: string;
+  /** The scrape interval, Grafana's minimum step (`timeInterval`). @default '30s' */
+  readonly scrapeInterval?: string;
+}
+
+/** A provisioned datasource as Grafana's provisioning file spells it. */
+export interface ProvisionedDatasource {
+  readonly name: string;
+  readonly type: 'prometheus' | 'loki' | 'alertmanager';
+  readonly uid: DatasourceUid;
+  readonly access: 'proxy';
+  readonly url: string;
+  readonly isDefault: boolean;
+  readonly editable: false;
+  readonly jsonData: Record<string, unknown>;
+}
+
+const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
+
+function checkUrl(field: string, value: string | undefined, required: boolean): void {
+  if (value === undefined) {
+    if (required) throw new Error(`grafana datasources.${field}: required; pass the component's ServiceRef url()`);
+    return;
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`grafana datasources.${field}: "${value}" is not an absolute URL; pass the component's ServiceRef url()`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`grafana datasources.${field}: "${value}" must be an http(s) URL`);
+  if (value.endsWith('/')) throw new Error(`grafana datasources.${field}: "${value}" must not end with '/'; Grafana appends the API path`);
+}
+
+/** The datasources, default first (Thanos Query when present, else Prometheus). */
+export function grafanaDatasources(inputs: DatasourceInputs): ProvisionedDatasource[] {
+  checkUrl('thanosQueryUrl', inputs.thanosQueryUrl, false);
+  checkUrl('prometheusUrl', inputs.prometheusUrl, true);
+  checkUrl('lokiUrl', inputs.lokiUrl, false);
+  checkUrl('alertmanagerUrl', inputs.alertmanagerUrl, false);
+  const timeInterval = inputs.scrapeInterval ?? '30s';
+  if (!DURATION.test(timeInterval)) throw new Error(`grafana datasources.scrapeInterval: "${timeInterval}" is not a Prometheus duration; use e.g. "30s"`);
+
+  const promJson = (type: 'Prometheus' | 'Thanos'): Record<string, unknown> => {
+    const json: Record<string, unknown> = {
+      httpMethod: 'POST',
+      prometheusType: type,
+      timeInterval,
+      // Alert rules live in Prometheus and are routed by the stack's Alertmanager; Grafana
+      // only reads them.
+      manageAlerts: false,
+    };
+    if (inputs.alertmanagerUrl) json.alertmanagerUid = DATASOURCE_UIDS.alertmanager;
+    // Thanos Query deduplicates the HA pair by its replica label; dedup=true is its default,
+    // written here so nobody switches it off by accident. Partial responses keep Thanos's
+    // default (allowed): Grafana shows Thanos's warning on the panel when a store is missing.
+    if (type === 'Thanos') json.customQueryParameters = 'dedup=true';
+    return json;
+  };
+
+  const list: ProvisionedDatasource[] = [];
+  if (inputs.thanosQueryUrl) {
+    list.push({ name: 'Thanos Query', type: 'prometheus', uid: DATASOURCE_UIDS.thanosQuery, access: 'proxy', url: inputs.thanosQueryUrl, isDefault: true, editable: false, jsonData: promJson('Thanos') });
+  }
+  list.push({ name: 'Prometheus', type: 'prometheus', uid: DATASOURCE_UIDS.prometheus, access: 'proxy', url: inputs.prometheusUrl, isDefault: !inputs.thanosQueryUrl, editable: false, jsonData: promJson('Prometheus') });
+  if (inputs.lokiUrl) {
+    list.push({ name: 'Loki', type: 'loki', uid: DATASOURCE_UIDS.loki, access: 'proxy', url: inputs.lokiUrl, isDefault: false, editable: false, jsonData: { maxLines: 1000 } });
+  }
+  if (inputs.alertmanagerUrl) {
+    list.push({
+      name: 'Alertmanager',
+      type: 'alertmanager',
+      uid: DATASOURCE_UIDS.alertmanager,
+      access: 'proxy',
+      url: inputs.alertmanagerUrl,
+      isDefault: false,
+      editable: false,
+      // Read-only view of the stack's Alertmanager; Grafana-managed alerts are not sent to it.
+      jsonData: { implementation: 'prometheus', handleGrafanaManagedAlerts: false },
+    });
+  }
+  return list;
+}
+
+/** The metrics datasource dashboards use by default: Thanos Query when present, else Prometheus. */
+export function defaultMetricsDatasourceUid(inputs: Pick<DatasourceInputs, 'thanosQueryUrl'>): DatasourceUid {
+  return inputs.thanosQueryUrl ? DATASOURCE_UIDS.thanosQuery : DATASOURCE_UIDS.prometheus;
+}
+
+/**
+ * `provisioning/datasources/datasources.yaml`. `prune: true` (Grafana >= 11.1) removes a
+ * provisioned datasource once it is dropped from this file (e.g. Loki disabled).
+ */
+export function renderDatasources(inputs: DatasourceInputs): string {
+  return toYaml({ apiVersion: 1, prune: true, datasources: grafanaDatasources(inputs) });
+}
+
+/** One dashboard folder: a directory of dashboard JSON files and the Grafana folder it fills. */
+export interface DashboardFolderSpec {
+  /** Stable folder uid (also the directory and ConfigMap suffix): lower-case letters, digits, '-'. */
+  readonly uid: string;
+  /** Folder title shown in Grafana. */
+  readonly title: string;
+}
+
+const FOLDER_UID = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
+
+/** The directory a folder's dashboards are mounted at. */
+export function dashboardFolderPath(folder: DashboardFolderSpec): string {
+  return `${GRAFANA_DASHBOARDS_DIR}/${folder.uid}`;
+}
+
+/**
+ * `provisioning/dashboards/dashboards.yaml`: one file provider per folder, so each folder keeps
+ * a fixed title and uid (`foldersFromFilesStructure` would take titles from directory names and
+ * generate uids). Dashboards are read-only in the UI (`allowUiUpdates: false`): they are code,
+ * changed by a commit, and a file removed from the ConfigMap deletes the dashboard.
+ */
+export function renderDashboardProviders(folders: readonly DashboardFolderSpec[]): string {
+  const seen = new Set<string>();
+  folders.forEach((f, i) => {
+    if (!FOLDER_UID.test(f.uid)) throw new Error(`grafana dashboard folders[${i}].uid: "${f.uid}" must be 1-40 lower-case letters, digits and '-' (it names a directory and a ConfigMap)`);
+    if (f.title.trim() === '') throw new Error(`grafana dashboard folders[${i}].title: empty; give the folder a title`);
+    if (seen.has(f.uid)) throw new Error(`grafana dashboard folders[${i}].uid: "${f.uid}" is used twice; folder uids must be unique`);
+    seen.add(f.uid);
+  });
+  return toYaml({
+    apiVersion: 1,
+    providers: folders.map((f) => ({
+      name: f.uid,
+      orgId: 1,
+      folder: f.title,
+      folderUid: f.uid,
+      type: 'file',
+      disableDeletion: false,
+      allowUiUpdates: false,
+      updateIntervalSeconds: 60,
+      options: { path: dashboardFolderPath(f), foldersFromFilesStructure: false },
+    })),
+  });
+}
+
+export interface GrafanaIniInputs {
+  /** Public URL (`[server] root_url`), e.g. `https://grafana.example.com`. @default Grafana's own (`http://localhost:3000/`) */
+  readonly rootUrl?: string;
+}
+
+type IniValue = string | number | boolean;
+
+function iniText(sections: ReadonlyArray<readonly [string, ReadonlyArray<readonly [string, IniValue]>]>): string {
+  const out: string[] = ['; Rendered by lib/render/grafana.ts; do not edit (change the stack config instead).'];
+  for (const [name, keys] of sections) {
+    out.push('', `[${name}]`);
+    for (const [k, v] of keys) out.push(`${k} = ${String(v)}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/**
+ * `grafana.ini`. The root filesystem is read-only, so every path Grafana writes is a volume
+ * (`paths.data` holds the SQLite database and plugins; temporary files go to /tmp). The admin
+ * user and password are read from the mounted Secret with Grafana's `$__file{}` expansion,
+ * so neither is in this file, in an environment variable or in `dist/`.
+ */
+export function renderGrafanaIni(inputs: GrafanaIniInputs = {}): string {
+  let https = false;
+  if (inputs.rootUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(inputs.rootUrl);
+    } catch {
+      throw new Error(`grafana.externalUrl: "${inputs.rootUrl}" is not an absolute URL; use e.g. "https://grafana.example.com"`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`grafana.externalUrl: "${inputs.rootUrl}" must be an http(s) URL`);
+    https = url.protocol === 'https:';
+  }
+  const server: Array<readonly [string, IniValue]> = [['http_port', GRAFANA_PORT]];
+  if (inputs.rootUrl !== undefined) server.push(['root_url', inputs.rootUrl.endsWith('/') ? inputs.rootUrl : `${inputs.rootUrl}/`]);
+  server.push(['enable_gzip', true]);
+
+  return iniText([
+    [
+      'paths',
+      [
+        ['data', GRAFANA_DATA_DIR],
+        ['plugins', `${GRAFANA_DATA_DIR}/plugins`],
+        ['provisioning', GRAFANA_PROVISIONING_DIR],
+        ['temp_data_lifetime', '24h'],
+      ],
+    ],
+    ['server', server],
+    ['database', [['type', 'sqlite3'], ['wal', true]]],
+    [
+      'security',
+      [
+        ['admin_user', `$__file{${GRAFANA_ADMIN_SECRET_DIR}/admin-user}`],
+        ['admin_password', `$__file{${GRAFANA_ADMIN_SECRET_DIR}/admin-password}`],
+        ['disable_gravatar', true],
+        ['cookie_secure', https],
+        ['cookie_samesite', 'lax'],
+        ['allow_embedding', false],
+        ['strict_transport_security', https],
+      ],
+    ],
+    ['users', [['allow_sign_up', false], ['allow_org_create', false]]],
+    ['auth.anonymous', [['enabled', false]]],
+    ['snapshots', [['external_enabled', false]]],
+    [
+      'analytics',
+      [
+        ['reporting_enabled', false],
+        ['check_for_updates', false],
+        ['check_for_plugin_updates', false],
+        ['feedback_links_enabled', false],
+      ],
+    ],
+    ['news', [['news_feed_enabled', false]]],
+    // No plugin downloads at start: the NetworkPolicy allows no Internet egress, and every
+    // plugin the dashboards use (timeseries, stat, heatmap, table, logs; Prometheus, Loki,
+    // Alertmanager datasources) is built in.
+    ['plugins', [['preinstall_disabled', true]]],
+    ['log', [['mode', 'console'], ['level', 'info']]],
+    // JSON lines, so Loki detects the level of Grafana's own logs.
+    ['log.console', [['format', 'json']]],
+    ['metrics', [['enabled', true]]],
+    ['dashboards', [['versions_to_keep', 5]]],
+  ]);
+}
