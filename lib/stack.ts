@@ -10,6 +10,7 @@ import { PrometheusChart } from './components/prometheus';
 import { AlertmanagerChart } from './components/alertmanager';
 import { AlertRulesChart } from './components/alert-rules';
 import { LokiChart } from './components/loki';
+import { GrafanaChart } from './components/grafana';
 import { LogCollectorChart } from './components/log-collector';
 import { THANOS_GRPC_PORT, ThanosCompactChart, ThanosQueryChart, ThanosStoreChart, thanosSidecar } from './components/thanos';
 import { KubeStateMetricsChart, NodeExporterChart } from './components/infrastructure-exporters';
@@ -81,7 +82,15 @@ export class MonitoringStack extends Construct {
             }),
           )
         : undefined;
-    void thanosQuery;
+
+    if (config.grafana.enabled && prometheus) {
+      this.add(
+        new GrafanaChart(this, ctx, {
+          scrapers,
+          datasources: { thanosQuery: thanosQuery?.http, prometheus: prometheus.service, loki: loki?.service, alertmanager: alertmanager?.service },
+        }),
+      );
+    }
 
     // Last: Prometheus mounts the rule groups of every component.
     prometheus?.addRulesConfigMap();

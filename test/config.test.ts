@@ -71,6 +71,7 @@ describe('config validation names the field and what is allowed', () => {
       'grafana.adminSecret.name: "Grafana Admin" is not a valid Kubernetes Secret name; use lower-case letters, digits, \'-\' and \'.\' (e.g. "alertmanager-receivers")',
       'logCollector.elasticsearch: is required when kind is "fluentd": set url and credentialsSecret',
       'exporter.statsUrl: is required when source is "stats": the application\'s JSON stats URL',
+      'exporter.statsMapping: is required when source is "stats": { fields: [{ path, metric, labels? }] } (see exporter/README.md, "stats")',
     ]);
   });
 

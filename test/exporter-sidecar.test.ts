@@ -29,7 +29,7 @@ describe('addExporterSidecar', () => {
     expect(sidecar.resources).toEqual({ limits: { memory: '128Mi' }, requests: { cpu: '25m', memory: '64Mi' } });
     expect(sidecar.securityContext).toMatchObject({
       runAsNonRoot: true,
-      runAsUser: 65534,
+      runAsUser: 65532,
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },
@@ -45,18 +45,22 @@ describe('addExporterSidecar', () => {
 
   test('the sidecar container itself passes the restricted policy', () => {
     const { chart, deployment } = app();
-    addExporterSidecar(deployment, { source: 'stats', statsUrl: 'http://127.0.0.1:8080/stats', interval: 30 });
+    const mapping = new kplus.ConfigMap(chart, 'mapping', { data: { 'mapping.json': '{"fields":[]}' } });
+    addExporterSidecar(deployment, { source: 'stats', statsUrl: 'http://127.0.0.1:8080/stats', interval: 30, mappingConfigMap: mapping });
     const dep = Testing.synth(chart).find((o) => o.kind === 'Deployment') as Obj;
     const sidecarOnly: Obj = structuredClone(dep);
     sidecarOnly.spec.template.spec.containers = sidecarOnly.spec.template.spec.containers.filter((c: { name: string }) => c.name === 'app-exporter');
     sidecarOnly.spec.template.spec.securityContext = { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
     const violations = checkPolicies({ objects: [sidecarOnly], pinnedImages: [IMAGES.exporter], agentsNamespace: 'x', requireSpread: false }).filter((v) => ['restricted', 'resources', 'probes', 'pinnedImages'].includes(v.rule));
     expect(violations).toEqual([]);
-    expect(sidecarOnly.spec.template.spec.containers[0].args).toContain('--stats-url=http://127.0.0.1:8080/stats');
+    expect(sidecarOnly.spec.template.spec.containers[0].args).toEqual(expect.arrayContaining(['--stats-url=http://127.0.0.1:8080/stats', '--mapping=/etc/app-exporter/mapping.json']));
+    const [mount] = sidecarOnly.spec.template.spec.containers[0].volumeMounts;
+    expect(mount).toMatchObject({ mountPath: '/etc/app-exporter', readOnly: true });
+    expect(sidecarOnly.spec.template.spec.volumes.find((v: { name: string }) => v.name === mount.name).configMap.name).toBe(Testing.synth(chart).find((o) => o.kind === 'ConfigMap').metadata.name);
   });
 
   test('bad props are refused', () => {
     const { deployment } = app();
-    expect(() => addExporterSidecar(deployment, { source: 'stats' })).toThrow('statsUrl is required when source is "stats"');
+    expect(() => addExporterSidecar(deployment, { source: 'stats' })).toThrow('statsUrl and mappingConfigMap are required when source is "stats"');
   });
 });

@@ -8,6 +8,10 @@ import { container, httpProbe, podTemplate } from '../k8s/workload';
 import { ScrapeTarget } from '../observability/scrape-target';
 import type { ExporterConfig, Resources } from '../config/types';
 
+/** The user the exporter image runs as (distroless `nonroot`). */
+export const EXPORTER_UID = 65532;
+export const EXPORTER_MAPPING_DIR = '/etc/app-exporter';
+
 /** The exporter's container port (metrics, health, event ingestion). */
 export const EXPORTER_PORT = 8000;
 export const EXPORTER_PORT_NAME = 'http-metrics';
@@ -21,6 +25,8 @@ export interface ExporterContainerProps {
   readonly image?: string;
   /** @default 8000 */
   readonly port?: number;
+  /** `stats`: name of the ConfigMap holding `mapping.json`, mounted read-only. */
+  readonly mappingConfigMap?: string;
 }
 
 /** The exporter container: same contract standalone and as a sidecar. */
@@ -28,6 +34,7 @@ export function exporterContainer(props: ExporterContainerProps): k8s.Container 
   const port = props.port ?? EXPORTER_PORT;
   const args = [`--port=${port}`, `--source=${props.source}`, `--interval=${props.interval}`];
   if (props.statsUrl) args.push(`--stats-url=${props.statsUrl}`);
+  if (props.mappingConfigMap) args.push(`--mapping=${EXPORTER_MAPPING_DIR}/mapping.json`);
   return container({
     name: 'app-exporter',
     image: props.image ?? IMAGES.exporter,
@@ -36,6 +43,7 @@ export function exporterContainer(props: ExporterContainerProps): k8s.Container 
     resources: props.resources,
     readinessProbe: httpProbe({ path: '/readyz', port: EXPORTER_PORT_NAME, periodSeconds: 10 }),
     livenessProbe: httpProbe({ path: '/healthz', port: EXPORTER_PORT_NAME, periodSeconds: 20 }),
+    volumeMounts: props.mappingConfigMap ? [{ name: 'exporter-mapping', mountPath: EXPORTER_MAPPING_DIR, readOnly: true }] : undefined,
   });
 }
 
@@ -57,6 +65,10 @@ export class AppExporterChart extends ComponentChart {
     const cfg = ctx.config.exporter;
     this.scrapeTarget = new ScrapeTarget({ name: 'app-exporter', port: EXPORTER_PORT, portName: EXPORTER_PORT_NAME });
     const annotations = this.addScrapeTarget(this.scrapeTarget);
+    const mappingConfigMap = cfg.source === 'stats' ? 'app-exporter-mapping' : undefined;
+    if (mappingConfigMap) {
+      new k8s.KubeConfigMap(this, 'mapping', { metadata: this.meta(mappingConfigMap), data: { 'mapping.json': `${JSON.stringify(cfg.statsMapping, null, 2)}\n` } });
+    }
 
     new k8s.KubeDeployment(this, 'deployment', {
       metadata: this.meta('app-exporter'),
@@ -70,8 +82,10 @@ export class AppExporterChart extends ComponentChart {
           selector: this.selector,
           annotations,
           replicas: cfg.replicas,
+          uid: EXPORTER_UID,
           terminationGracePeriodSeconds: 30,
-          containers: [exporterContainer({ source: cfg.source, interval: cfg.interval, resources: cfg.resources, statsUrl: cfg.statsUrl })],
+          containers: [exporterContainer({ source: cfg.source, interval: cfg.interval, resources: cfg.resources, statsUrl: cfg.statsUrl, mappingConfigMap })],
+          volumes: mappingConfigMap ? [{ name: 'exporter-mapping', configMap: { name: mappingConfigMap } }] : undefined,
         }),
       },
     });

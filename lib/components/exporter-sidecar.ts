@@ -4,7 +4,7 @@ import type { Resources } from '../config/types';
 import { IMAGES } from '../images';
 import { quantityValue } from '../config/validate';
 import { ScrapeTarget } from '../observability/scrape-target';
-import { EXPORTER_PORT, EXPORTER_PORT_NAME } from './app-exporter';
+import { EXPORTER_MAPPING_DIR, EXPORTER_PORT, EXPORTER_PORT_NAME, EXPORTER_UID } from './app-exporter';
 
 export interface ExporterSidecarProps {
   /**
@@ -14,6 +14,11 @@ export interface ExporterSidecarProps {
   readonly source: 'events' | 'stats';
   /** `stats` only: the application's JSON stats endpoint, e.g. `http://127.0.0.1:8080/stats`. */
   readonly statsUrl?: string;
+  /**
+   * `stats` only: a ConfigMap of yours holding `mapping.json` (stats fields -> metrics,
+   * see exporter/README.md), mounted read-only into the sidecar.
+   */
+  readonly mappingConfigMap?: kplus.IConfigMap;
   /** Seconds between polls (`stats`). @default 15 */
   readonly interval?: number;
   /** @default 8000 */
@@ -39,12 +44,13 @@ const DEFAULT_RESOURCES: Resources = { cpuRequest: '25m', memoryRequest: '64Mi',
  * expose them through a PodMonitor of its own.
  */
 export function addExporterSidecar(workload: kplus.AbstractPod, props: ExporterSidecarProps): kplus.Container {
-  if (props.source === 'stats' && !props.statsUrl) throw new Error('addExporterSidecar: statsUrl is required when source is "stats"');
+  if (props.source === 'stats' && (!props.statsUrl || !props.mappingConfigMap)) throw new Error('addExporterSidecar: statsUrl and mappingConfigMap are required when source is "stats"');
   if (props.source !== 'stats' && props.statsUrl) throw new Error('addExporterSidecar: statsUrl is only used when source is "stats"');
   const port = props.port ?? EXPORTER_PORT;
   const r = props.resources ?? DEFAULT_RESOURCES;
   const args = [`--port=${port}`, `--source=${props.source}`, `--interval=${props.interval ?? 15}`];
   if (props.statsUrl) args.push(`--stats-url=${props.statsUrl}`);
+  if (props.mappingConfigMap) args.push(`--mapping=${EXPORTER_MAPPING_DIR}/mapping.json`);
 
   const index = workload.containers.length;
   const sidecar = workload.addContainer({
@@ -60,14 +66,17 @@ export function addExporterSidecar(workload: kplus.AbstractPod, props: ExporterS
     liveness: kplus.Probe.fromHttpGet('/healthz', { port, periodSeconds: Duration.seconds(20) }),
     securityContext: {
       ensureNonRoot: true,
-      user: 65534,
-      group: 65534,
+      user: EXPORTER_UID,
+      group: EXPORTER_UID,
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,
       privileged: false,
       capabilities: { drop: ['ALL' as kplus.Capability] },
     },
   });
+  if (props.mappingConfigMap) {
+    sidecar.mount(EXPORTER_MAPPING_DIR, kplus.Volume.fromConfigMap(workload, 'app-exporter-mapping', props.mappingConfigMap), { readOnly: true });
+  }
   // cdk8s-plus-27 has no seccompProfile field: patch the container's security context.
   const path = workload instanceof kplus.Pod ? `/spec/containers/${index}/securityContext/seccompProfile` : `/spec/template/spec/containers/${index}/securityContext/seccompProfile`;
   ApiObject.of(workload).addJsonPatch(JsonPatch.add(path, { type: 'RuntimeDefault' }));

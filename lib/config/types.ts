@@ -164,6 +164,11 @@ export interface ExporterConfig {
   readonly resources: Resources;
   /** `stats` source only: the application's JSON stats endpoint. */
   readonly statsUrl?: string;
+  /**
+   * `stats` source only: the mapping of stats fields to metrics (the JSON document of the
+   * exporter's `--mapping` file, see exporter/README.md), mounted from a ConfigMap.
+   */
+  readonly statsMapping?: { readonly fields: readonly Record<string, unknown>[] };
 }
 
 export interface ToggleConfig {

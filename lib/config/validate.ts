@@ -283,6 +283,7 @@ export function configProblems(config: StackConfig): ConfigProblem[] {
 
   const g = config.grafana;
   c.boolean('grafana.enabled', g.enabled);
+  if (g.enabled && !p.enabled) c.add('grafana.enabled', 'Grafana\'s datasources need Prometheus; enable prometheus or disable grafana');
   c.integer('grafana.replicas', g.replicas, 1, 10);
   c.resources('grafana.resources', g.resources);
   if (g.storage) c.storage('grafana.storage', g.storage);
@@ -351,6 +352,9 @@ export function configProblems(config: StackConfig): ConfigProblem[] {
   if (c.oneOf('exporter.source', e.source, ['simulate', 'events', 'stats'] as const) && e.source === 'stats') {
     if (e.statsUrl === undefined) c.add('exporter.statsUrl', 'is required when source is "stats": the application\'s JSON stats URL');
     else c.url('exporter.statsUrl', e.statsUrl);
+    if (!e.statsMapping || !Array.isArray(e.statsMapping.fields) || e.statsMapping.fields.length === 0) {
+      c.add('exporter.statsMapping', 'is required when source is "stats": { fields: [{ path, metric, labels? }] } (see exporter/README.md, "stats")');
+    }
   }
   c.integer('exporter.interval', e.interval, 1, 3600);
   c.resources('exporter.resources', e.resources);
