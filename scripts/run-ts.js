@@ -10,7 +10,7 @@ const { buildSync } = require('esbuild');
 const Module = require('module');
 const path = require('path');
 
-process.setSourceMapsEnabled(true);
+
 const entry = path.resolve(process.argv[2]);
 const result = buildSync({
   entryPoints: [entry],
@@ -19,7 +19,7 @@ const result = buildSync({
   format: 'cjs',
   target: 'node20',
   packages: 'external',
-  sourcemap: 'inline',
+  sourcemap: false,
   write: false,
   logLevel: 'error',
 });
