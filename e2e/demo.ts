@@ -1,6 +1,6 @@
 import { production, staging } from '../lib/config';
 import { DEFAULT_SETTINGS, Harness, startHarness } from './harness';
-import { killAllSync, stopAll } from './processes';
+import { cleanupSync, killAllSync, stopAll } from './processes';
 import { describeDelivery, RunReport } from './report';
 import { stackSloSource } from './stack-slos';
 
@@ -49,15 +49,15 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     report.log(`${signal}: stopping`);
-    await stopAll(5000).catch(() => killAllSync());
     await harness?.stop().catch(() => undefined);
+    await stopAll(5000).catch(() => killAllSync());
     report.write({ deliveries: harness?.sinks.deliveries, note: `demo stopped by ${signal}` });
     report.log(`stopped; logs in ${report.relativeDir()}`);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('exit', killAllSync);
+  process.on('exit', cleanupSync);
 
   harness = await startHarness({ config, slos: stackSloSource(config), settings, logDir: report.dir, log: report.log });
   harness.sinks.onDelivery = (d) => report.log(`notification -> ${d.kind} ${describeDelivery(d)}`);

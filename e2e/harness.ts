@@ -11,7 +11,7 @@ import { toYaml } from '../lib/render/yaml';
 import type { RuleGroup } from '../lib/observability/rule-group';
 import { allObjects, K8sObject } from '../test/support/synth';
 import { amtool, promtool } from '../test/support/tools';
-import { freePorts, http, removeStaleRoots, repoRoot, Service, startService, tail, waitFor } from './processes';
+import { forgetTempDir, freePorts, http, registerTempDir, removeStaleRoots, repoRoot, Service, startService, tail, waitFor } from './processes';
 import { Sinks } from './sinks';
 import {
   alertmanagerArgs,
@@ -190,6 +190,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const stale = removeStaleRoots(tmpdir());
   if (stale.length > 0) o.log(`removed temporary roots of runs that are gone: ${stale.join(', ')}`);
   const root = mkdtempSync(join(tmpdir(), `obs-e2e-${process.pid}-`));
+  registerTempDir(root);
   mkdirSync(o.logDir, { recursive: true });
   const started: Service[] = [];
   let sinks: Sinks | undefined;
@@ -200,6 +201,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     for (const s of started.filter((x) => x.name.startsWith('alertmanager'))) await s.stop('SIGTERM', 5_000);
     await sinks?.stop();
     rmSync(root, { recursive: true, force: true });
+    forgetTempDir(root);
   };
 
   try {

@@ -115,9 +115,31 @@ export function killAllSync(): void {
   for (const s of live) s.signal('SIGKILL');
 }
 
-/** Stop every running service, gracefully first. */
+const tempDirs = new Set<string>();
+
+/** A temporary directory that `cleanupSync` removes (and `forgetTempDir` no longer does). */
+export function registerTempDir(dir: string): void {
+  tempDirs.add(dir);
+}
+
+export function forgetTempDir(dir: string): void {
+  tempDirs.delete(dir);
+}
+
+/** Last resort, for 'exit' handlers: kill every process group, remove every temporary directory. */
+export function cleanupSync(): void {
+  killAllSync();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+/**
+ * Stop every running service, gracefully, one at a time in reverse start order (an
+ * Alertmanager leaving its cluster waits for a peer to acknowledge; a peer that is
+ * stopping at the same time never does).
+ */
 export async function stopAll(timeoutMs = 10_000): Promise<void> {
-  await Promise.all([...live].map((s) => s.stop('SIGTERM', timeoutMs)));
+  for (const s of [...live].reverse()) await s.stop('SIGTERM', timeoutMs);
 }
 
 export function runningServices(): string[] {

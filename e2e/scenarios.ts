@@ -3,7 +3,7 @@ import type { StackConfig } from '../lib/config/types';
 import type { K8sObject } from '../test/support/synth';
 import { formatDuration, Slo, validateSlos } from '../lib/observability/slo';
 import { Harness, HarnessSettings, startHarness } from './harness';
-import { http, killAllSync, runningServices, sleep, stopAll, waitFor } from './processes';
+import { cleanupSync, http, killAllSync, runningServices, sleep, stopAll, waitFor } from './processes';
 import { RunReport, slackSender } from './report';
 import type { Delivery } from './sinks';
 import { about, duplicates, pdFiring } from './notifications';
@@ -92,15 +92,15 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
     interrupted = true;
     log(`${signal}: stopping every process of the run`);
     void (async () => {
-      await stopAll(5000).catch(() => killAllSync());
       await harness?.stop().catch(() => undefined);
+      await stopAll(5000).catch(() => killAllSync());
       report.write({ deliveries: harness?.sinks.deliveries, note: `interrupted by ${signal}` });
       process.exit(130);
     })();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  process.on('exit', killAllSync);
+  process.on('exit', cleanupSync);
 
   let slos: readonly Slo[] = [];
   try {
@@ -109,7 +109,7 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
     slos = validateSlos(source.declarations, source.validateOptions ?? {});
     harness = await startHarness({ config, slos: source, settings: options.settings, deferRules: true, patchObjects: options.patchObjects, logDir: report.dir, log });
   } catch (e) {
-    log(`could not start the stack: ${(e as Error).stack ?? e}`);
+    log(`could not start the stack: ${(e as Error).message}`);
     await harness?.stop();
     report.scenarios.push({ name: 'start the stack', status: 'failed', startedMs: 0, durationMs: report.elapsed(), checks: [], error: (e as Error).message });
     report.write();
@@ -220,7 +220,7 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
     if (ratio.length !== 1 || !(Number(ratio[0].value[1]) < budget)) fail(`baseline availability error ratio ${JSON.stringify(ratio)} is not below the budget ${budget}`);
     report.check(`baseline error ratio over 1m: ${(Number(ratio[0].value[1]) * 100).toFixed(3)}% (< ${(budget * 100).toFixed(3)}% budget)`);
     const sloAlerts = await prom.alerts('sloth_id!=""');
-    if (sloAlerts.length > 0) fail(`SLO alerts at baseline: ${JSON.stringify(sloAlerts)}`);
+    if (sloAlerts.length > 0) fail(`SLO alerts at baseline: ${JSON.stringify(sloAlerts)} (unless caused by the stack: the exporter's simulate mode starts spontaneous error bursts, about 4 a day, which this run cannot switch off)`);
     const early = sinks.deliveries.filter((d) => about(d, A));
     if (early.length > 0) fail(`notifications about ${A} at baseline`);
     report.check('no SLO alert pending or firing, and no notification, at baseline');
@@ -333,11 +333,18 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
     const hookResolved = await waitFor('a webhook notification with the page resolved', async () => after().find((d) => d.kind === 'webhook' && (d.body.alerts as Obj[]).some((a) => a.labels.alertname === A && a.labels.sloth_severity === 'page' && a.status === 'resolved')), { timeoutMs: NOTIFY_WAIT_MS });
     report.check(`resolved notifications arrived ${((Date.now() - burstEndedAt) / 1000).toFixed(1)}s after the burst ended: PagerDuty ${pdResolve.body.event_action} (same dedup_key), ${criticalChannel} "${slackResolved.body.attachments[0].title}", email "${mailResolved.body.subject}", webhook with the page alerts resolved (${hookResolved.body.alerts.length} alerts, group status ${hookResolved.body.status})`);
 
+    const active = await waitFor('the ticket alert to be active again (nothing inhibits it once the page resolved)', async () => {
+      const tickets = await survivor.alerts([`alertname="${A}"`, 'sloth_severity="ticket"']);
+      return tickets.length > 0 && tickets.every((a) => a.status.state === 'active') ? tickets : undefined;
+    }, { timeoutMs: 20_000 });
+    report.check(`the ticket alert (${active.map((a) => a.labels.sloth_alert_window).join(', ')}) is active again on the surviving Alertmanager, no longer inhibited`);
+
     await sleep(dedupWindowMs);
     const post = after();
     const wrongSender = post.filter((d) => (d.kind === 'slack' && slackSender(d) !== survivor.url) || (d.kind === 'webhook' && d.body.externalURL !== survivor.url) || (d.kind === 'email' && !String(d.body.text).includes(survivor.url)));
     if (wrongSender.length > 0) fail(`notifications after the kill not sent by the surviving Alertmanager: ${wrongSender.map((d) => d.kind).join(', ')}`);
-    report.check(`all ${post.length} notifications after the kill came from alertmanager-${1 - killedAm} (${survivor.url})`);
+    const bySink = ['pagerduty', 'slack', 'email', 'webhook'].map((k) => `${k} ${post.filter((d) => d.kind === k).length}`).join(', ');
+    report.check(`notifications still arrive after the kill (${bySink}), all from alertmanager-${1 - killedAm} (${survivor.url})`);
     const repeatedFiring = post.filter((d) => d.kind === 'pagerduty' && d.body.event_action === 'trigger' && sinks.deliveries.slice(0, before).some((p) => p.kind === 'pagerduty' && JSON.stringify(p.body.payload) === JSON.stringify(d.body.payload)));
     if (repeatedFiring.length > 0) fail('the surviving Alertmanager re-sent a PagerDuty trigger the killed one had sent (its notification log did not have it)');
     noDuplicates('after the kill');
