@@ -1,0 +1,110 @@
+/**
+ * Synth scaling with the number of scraped services and SLOs.
+ *
+ *   npx tsx bench/scaling.ts [--sizes=1,10,100,500] [--runs=3]
+ *
+ * Each size N runs in a fresh process (`node scripts/run-ts.js bench/support/scaling-synth.ts N`,
+ * the runner of `npm run synth`): both environments, each with N extra services (scrape target +
+ * PodMonitor, one alert, one SLO of Sloth's getting-started shape; see bench/support/services.ts).
+ * Sizes are interleaved run by run; the median of the runs is reported.
+ *
+ * Figures, against N=1 measured in the same run:
+ * - wall: the whole process (Node start, esbuild bundle, module load, synth, write);
+ * - synth: in-process time of synthesizeAll + writeOutput (+ the services' construction);
+ * - per service: (synth(N) - synth(1)) / (N - 1), the marginal cost of one more service; a
+ *   constant means linear; growing with N means super-linear.
+ * Goal (issue 10): linear, and the 500 case under 3x the 1 case.
+ */
+import { join } from 'path';
+import { ROOT, fixed, median, numberOption, parseArgs, printMachine, removeTempDir, startChild, table, tempDir } from './support/common';
+
+interface Sample {
+  n: number;
+  wallMs: number;
+  loadMs: number;
+  servicesMs: number;
+  synthMs: number;
+  writeMs: number;
+  objects: number;
+  bytes: number;
+  files: number;
+  /** Data of the stack Prometheus's rules ConfigMap (largest environment). */
+  rulesConfigMapBytes: number;
+}
+
+async function runOnce(n: number, outdir: string): Promise<Sample> {
+  const start = performance.now();
+  const child = startChild(process.execPath, [join(ROOT, 'scripts', 'run-ts.js'), join(ROOT, 'bench', 'support', 'scaling-synth.ts'), String(n), outdir], {
+    cwd: ROOT,
+    timeoutMs: 600_000,
+  });
+  const { code, signal } = await child.exited;
+  const wallMs = performance.now() - start;
+  if (code !== 0) throw new Error(`scaling-synth ${n} exited with ${code ?? signal}:\n${child.output().slice(-3000)}`);
+  const line = child.output().trim().split('\n').pop()!;
+  const r = JSON.parse(line) as Omit<Sample, 'wallMs'>;
+  return { ...r, wallMs };
+}
+
+export async function benchScaling(argv: readonly string[]): Promise<void> {
+  const { options } = parseArgs(argv, ['sizes', 'runs']);
+  const sizes = (options.get('sizes') ?? '1,10,100,500').split(',').map((s) => Number(s));
+  if (sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new Error('--sizes: comma-separated positive integers');
+  if (!sizes.includes(1)) sizes.unshift(1);
+  const runs = numberOption(options, 'runs', 3);
+  printMachine(`scaling: services + SLOs declared, sizes ${sizes.join(', ')}, ${runs} runs each (fresh process per run)`);
+  const dir = tempDir('scaling');
+  try {
+    const samples = new Map<number, Sample[]>(sizes.map((n) => [n, []]));
+    await runOnce(1, join(dir, 'warmup'));
+    for (let r = 0; r < runs; r++) {
+      for (const n of sizes) {
+        const out = join(dir, `n${n}-r${r}`);
+        samples.get(n)!.push(await runOnce(n, out));
+        removeTempDir(out);
+      }
+    }
+    const m = (n: number, f: (s: Sample) => number) => median(samples.get(n)!.map(f));
+    const synthOf = (s: Sample) => s.synthMs + s.writeMs;
+    const base = { wall: m(1, (s) => s.wallMs), synth: m(1, synthOf) };
+    table(
+      ['services+SLOs', 'objects', 'YAML', 'rules ConfigMap', 'wall', 'wall / N=1', 'synth', 'synth / N=1', 'per service'],
+      sizes.map((n) => {
+        const wall = m(n, (s) => s.wallMs);
+        const synth = m(n, synthOf);
+        const s0 = samples.get(n)![0];
+        return [
+          String(n),
+          String(s0.objects),
+          `${fixed(s0.bytes / 2 ** 20, 1)} MiB`,
+          `${fixed(s0.rulesConfigMapBytes / 1024, 0)} KiB${s0.rulesConfigMapBytes > 2 ** 20 ? ' (!)' : ''}`,
+          `${fixed(wall / 1000, 2)} s`,
+          `${fixed(wall / base.wall, 2)}x`,
+          `${fixed(synth / 1000, 2)} s`,
+          `${fixed(synth / base.synth, 2)}x`,
+          n === 1 ? '-' : `${fixed((synth - base.synth) / (n - 1), 1)} ms`,
+        ];
+      }),
+    );
+    const largest = Math.max(...sizes);
+    const wallRatio = m(largest, (s) => s.wallMs) / base.wall;
+    const perService = sizes.filter((n) => n >= 10).map((n) => ({ n, ms: (m(n, synthOf) - base.synth) / (n - 1) }));
+    const growth = perService.length >= 2 ? perService[perService.length - 1].ms / perService[0].ms : NaN;
+    console.log(
+      `goal: ${largest} case < 3x the 1 case (wall): ${wallRatio < 3 ? 'met' : 'NOT met'} (${fixed(wallRatio, 2)}x); ` +
+        `linear: per-service cost at N=${perService[perService.length - 1]?.n} is ${fixed(growth, 2)}x that at N=${perService[0]?.n} (1.00x = linear)`,
+    );
+    const limit = sizes.find((n) => samples.get(n)![0].rulesConfigMapBytes > 2 ** 20);
+    if (limit !== undefined) console.log(`(!) from N=${limit} the prometheus-rules ConfigMap is over 1 MiB, the Kubernetes limit of a ConfigMap: the API server would reject it`);
+    console.log('both environments per run; "synth" = synthesizeAll + writeOutput, including the services\' construction and validation');
+  } finally {
+    removeTempDir(dir);
+  }
+}
+
+if (require.main === module) {
+  benchScaling(process.argv.slice(2)).catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

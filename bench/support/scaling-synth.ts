@@ -1,0 +1,64 @@
+/**
+ * One synth of both environments with N extra scraped services, each with an SLO, run by
+ * bench/scaling.ts in a fresh process as `node scripts/run-ts.js bench/support/scaling-synth.ts N OUTDIR`
+ * (the same esbuild runner as `npm run synth`). Prints one JSON line of timings.
+ *
+ * Each service is what a team adds for its own service: a ComponentChart with a ScrapeTarget
+ * (pod annotations and a PodMonitor), a rule group with one alert, and one SLO (Sloth's
+ * getting-started availability SLO) through the SLO pipeline (validateSlos -> sloRuleGroups),
+ * registered with `addRuleGroups`, so its groups reach both the chart's PrometheusRule and the
+ * stack Prometheus's rules ConfigMap.
+ *
+ * The services must exist before the stack's Prometheus renders the rules ConfigMap (the last
+ * step of MonitoringStack), so they are added at that moment: `addRulesConfigMap` is wrapped to
+ * add them first. Everything else is the real pipeline: `synthesizeAll` (validation, toJson,
+ * YAML) and `writeOutput`.
+ */
+import { production, staging } from '../../lib/config';
+import { PrometheusChart } from '../../lib/components/prometheus';
+import { RuleRegistry } from '../../lib/observability/rule-registry';
+import type { MonitoringStack } from '../../lib/stack';
+import { synthesizeAll, writeOutput } from '../../lib/synth';
+import { BenchServiceChart } from './services';
+
+const loadedAt = performance.now();
+
+function main(): void {
+  const n = Number(process.argv[2]);
+  const outdir = process.argv[3];
+  if (!Number.isInteger(n) || n < 0 || !outdir) throw new Error('usage: scaling-synth.ts N OUTDIR');
+  let servicesMs = 0;
+  const original = PrometheusChart.prototype.addRulesConfigMap;
+  PrometheusChart.prototype.addRulesConfigMap = function (this: PrometheusChart) {
+    const stack = this.node.scope as MonitoringStack;
+    const t = performance.now();
+    for (let i = 0; i < n; i++) stack.charts.push(new BenchServiceChart(stack, i));
+    servicesMs += performance.now() - t;
+    original.call(this);
+  };
+  // The size of the stack Prometheus's rules ConfigMap (data only), per environment.
+  const rulesConfigMapBytes: number[] = [];
+  const ruleFiles = RuleRegistry.prototype.ruleFiles;
+  RuleRegistry.prototype.ruleFiles = function (this: RuleRegistry) {
+    const files = ruleFiles.call(this);
+    rulesConfigMapBytes.push(Object.entries(files).reduce((a, [k, v]) => a + Buffer.byteLength(k) + Buffer.byteLength(v), 0));
+    return files;
+  };
+  const t0 = performance.now();
+  const files = synthesizeAll([staging, production]);
+  const t1 = performance.now();
+  writeOutput(outdir, files);
+  const t2 = performance.now();
+  let bytes = 0;
+  let objects = 0;
+  for (const content of files.values()) {
+    bytes += Buffer.byteLength(content);
+    objects += (content.match(/^kind: /gm) ?? []).length;
+  }
+  process.stdout.write(
+    JSON.stringify({ n, loadMs: loadedAt, servicesMs, synthMs: t1 - t0, writeMs: t2 - t1, totalInProcessMs: t2, files: files.size, objects, bytes, rulesConfigMapBytes: Math.max(...rulesConfigMapBytes) }) + '\n',
+  );
+}
+
+// Run as the entry of scripts/run-ts.js (where require.main is the runner, not this module).
+main();
