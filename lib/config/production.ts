@@ -1,3 +1,4 @@
+import { exporterSlos } from '../observability/slo/defaults';
 import type { StackConfig } from './types';
 
 /** Production: HA everywhere, paging on, long retention in object storage. */
@@ -85,4 +86,8 @@ export const production: StackConfig = {
     resources: { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '192Mi' },
   },
   alerts: { expectedTraffic: ['job="app-exporter"'] },
+  slos: {
+    // The stack's own exporter: HTTP availability 99.9% and latency (99% under 0.5 s) over 30 days.
+    declarations: exporterSlos({ selector: 'job="app-exporter"', runbookUrl: 'https://runbooks.example.com/observability/slo' }),
+  },
 };

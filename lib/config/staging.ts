@@ -1,3 +1,4 @@
+import { exporterSlos } from '../observability/slo/defaults';
 import type { StackConfig } from './types';
 
 /** Staging: single replicas, short retention, nobody is paged. */
@@ -79,4 +80,8 @@ export const staging: StackConfig = {
     resources: { cpuRequest: '25m', memoryRequest: '64Mi', memoryLimit: '128Mi' },
   },
   alerts: { thresholds: { application: { errorRatio: { warning: 0.05 } } } },
+  slos: {
+    // The stack's own exporter: HTTP availability 99.9% and latency (99% under 0.5 s) over 30 days.
+    declarations: exporterSlos({ selector: 'job="app-exporter"', runbookUrl: 'https://runbooks.example.com/observability/slo' }),
+  },
 };

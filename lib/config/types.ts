@@ -1,4 +1,5 @@
 import type { AlertThresholdOverrides } from '../observability/alerts/thresholds';
+import type { SloDeclaration } from '../observability/slo/model';
 
 /**
  * The typed configuration of one environment. Everything the stack builds comes from
@@ -207,6 +208,15 @@ export interface AlertsConfig {
   readonly expectedTraffic?: readonly string[];
 }
 
+export interface SlosConfig {
+  /**
+   * The environment's SLOs: typed declarations (see `exporterSlos()` for the stack's own)
+   * or read from Sloth `prometheus/v1` files with `readSlothSpec`. Each gives Sloth-compatible
+   * recording rules, multi-window multi-burn-rate alerts and a row of the SLO dashboard.
+   */
+  readonly declarations: readonly SloDeclaration[];
+}
+
 export interface StackConfig {
   /** Environment name; names the output folder `dist/<environment>/`. */
   readonly environment: string;
@@ -230,4 +240,5 @@ export interface StackConfig {
   readonly nodeExporter: ToggleConfig;
   readonly exporter: ExporterConfig;
   readonly alerts: AlertsConfig;
+  readonly slos: SlosConfig;
 }
