@@ -97,6 +97,19 @@ describe('config validation names the field and what is allowed', () => {
   });
 });
 
+describe('SLOs in the config are validated at synth time', () => {
+  test('an objective outside (0, 100) and an invalid PromQL SLI name the field', () => {
+    const [first] = production.slos.declarations;
+    expect(() => synthesizeAll([{ ...production, slos: { declarations: [{ ...first, objective: 100.5 }] } }])).toThrow(
+      'slos.declarations[0].objective: 100.5 is outside (0, 100); give the target in percent, e.g. 99.9',
+    );
+    const badSli = { events: { errorQuery: 'sum(rate(x[{{.window}}])', totalQuery: 'sum(rate(y[{{.window}}]))' } };
+    expect(() => synthesizeAll([{ ...production, slos: { declarations: [{ ...first, sli: badSli }] } }])).toThrow(
+      'slos.declarations[0].sli.events.errorQuery: invalid PromQL (with {{.window}} as 5m), syntax error at character 16',
+    );
+  });
+});
+
 describe('a failed synth writes nothing', () => {
   let dir: string;
   beforeEach(() => {
