@@ -5,7 +5,7 @@ import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
 import { networkPolicy, Peer } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
-import { container, httpProbe, podTemplate } from '../k8s/workload';
+import { configReloader, container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { RuleGroup } from '../observability/rule-group';
 import { ScrapeTarget } from '../observability/scrape-target';
 import { alertmanagerConfigYaml, AlertmanagerConfigInput } from '../render/alertmanager';
@@ -13,7 +13,6 @@ import type { AlertmanagerRef } from '../render/prometheus';
 
 export const ALERTMANAGER_PORT = 9093;
 export const ALERTMANAGER_MESH_PORT = 9094;
-const RELOADER_PORT = 8080;
 const CONFIG_DIR = '/etc/alertmanager/config';
 const SECRETS_DIR = '/etc/alertmanager/secrets';
 const DATA_DIR = '/alertmanager';
@@ -96,15 +95,9 @@ export class AlertmanagerChart extends ComponentChart {
         { name: 'data', mountPath: DATA_DIR },
       ],
     });
-    const reloader = container({
-      name: 'config-reloader',
-      image: IMAGES.configReloader,
-      command: ['/bin/prometheus-config-reloader'],
-      args: [`--listen-address=:${RELOADER_PORT}`, `--reload-url=http://127.0.0.1:${ALERTMANAGER_PORT}/-/reload`, `--watched-dir=${CONFIG_DIR}`, `--watched-dir=${SECRETS_DIR}`],
-      ports: [{ name: 'reloader-web', containerPort: RELOADER_PORT }],
-      resources: { cpuRequest: '10m', memoryRequest: '25Mi', memoryLimit: '50Mi' },
-      readinessProbe: httpProbe({ path: '/metrics', port: 'reloader-web', periodSeconds: 30 }),
-      livenessProbe: httpProbe({ path: '/metrics', port: 'reloader-web', periodSeconds: 30 }),
+    const reloader = configReloader({
+      reloadUrl: `http://127.0.0.1:${ALERTMANAGER_PORT}/-/reload`,
+      watchedDirs: [CONFIG_DIR, SECRETS_DIR],
       volumeMounts: [
         { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
         { name: 'receivers', mountPath: SECRETS_DIR, readOnly: true },
@@ -118,9 +111,7 @@ export class AlertmanagerChart extends ComponentChart {
         replicas: cfg.replicas,
         podManagementPolicy: 'Parallel',
         selector: { matchLabels: this.selector },
-        template: podTemplate(this.config, {
-          labels: this.podLabels,
-          selector: this.selector,
+        template: this.podTemplate({
           annotations,
           replicas: cfg.replicas,
           terminationGracePeriodSeconds: 120,
@@ -131,12 +122,7 @@ export class AlertmanagerChart extends ComponentChart {
             { name: 'receivers', secret: { secretName: cfg.receiversSecret.name, optional: false } },
           ],
         }),
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data' },
-            spec: { accessModes: ['ReadWriteOnce'], storageClassName: cfg.storage.storageClassName, resources: { requests: { storage: k8s.Quantity.fromString(cfg.storage.size) } } },
-          },
-        ],
+        volumeClaimTemplates: [volumeClaimTemplate('data', cfg.storage)],
       },
     });
 

@@ -4,7 +4,7 @@ import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
 import { networkPolicy, Peer } from '../k8s/network-policy';
-import { container, httpProbe, podTemplate } from '../k8s/workload';
+import { container, httpProbe } from '../k8s/workload';
 import { ScrapeTarget } from '../observability/scrape-target';
 import type { ExporterConfig, Resources } from '../config/types';
 
@@ -77,9 +77,7 @@ export class AppExporterChart extends ComponentChart {
         revisionHistoryLimit: 5,
         selector: { matchLabels: this.selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
-        template: podTemplate(this.config, {
-          labels: this.podLabels,
-          selector: this.selector,
+        template: this.podTemplate({
           annotations,
           replicas: cfg.replicas,
           uid: EXPORTER_UID,

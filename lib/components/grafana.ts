@@ -6,7 +6,7 @@ import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
 import { networkPolicy, Peer } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
-import { container, httpProbe, podTemplate, sortKeys } from '../k8s/workload';
+import { container, httpProbe, sortKeys } from '../k8s/workload';
 import { makeAlert } from '../observability/alerts/common';
 import { DashboardSpec, dashboardJson, stackDashboards, usedFolders } from '../observability/dashboards';
 import type { RuleGroup } from '../observability/rule-group';
@@ -242,9 +242,7 @@ export class GrafanaChart extends ComponentChart {
         strategy: cfg.storage
           ? { type: 'Recreate' }
           : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
-        template: podTemplate(this.config, {
-          labels: this.podLabels,
-          selector: this.selector,
+        template: this.podTemplate({
           annotations,
           replicas: cfg.replicas,
           uid: GRAFANA_UID,

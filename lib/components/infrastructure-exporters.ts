@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { networkPolicy, Peer } from '../k8s/network-policy';
-import { container, httpProbe, podTemplate } from '../k8s/workload';
+import { container, httpProbe } from '../k8s/workload';
 import { ScrapeTarget } from '../observability/scrape-target';
 import { agentsNamespace } from './namespace';
 
@@ -57,9 +57,7 @@ export class KubeStateMetricsChart extends ComponentChart {
       spec: {
         replicas: 1,
         selector: { matchLabels: this.selector },
-        template: podTemplate(this.config, {
-          labels: this.podLabels,
-          selector: this.selector,
+        template: this.podTemplate({
           annotations,
           replicas: 1,
           serviceAccountName: name,
@@ -119,9 +117,7 @@ export class NodeExporterChart extends ComponentChart {
       spec: {
         selector: { matchLabels: this.selector },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString('10%') } },
-        template: podTemplate(this.config, {
-          labels: this.podLabels,
-          selector: this.selector,
+        template: this.podTemplate({
           annotations,
           replicas: 1,
           serviceAccountName: name,

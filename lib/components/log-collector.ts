@@ -8,7 +8,7 @@ import { selectorLabels } from '../k8s/labels';
 import { networkPolicy, Peer } from '../k8s/network-policy';
 import type { HostAccessException } from '../k8s/security';
 import type { ServiceRef } from '../k8s/service-ref';
-import { container, httpProbe, podTemplate } from '../k8s/workload';
+import { container, httpProbe } from '../k8s/workload';
 import { makeAlert } from '../observability/alerts/common';
 import type { AlertingRule, RuleGroup } from '../observability/rule-group';
 import { ScrapeTarget } from '../observability/scrape-target';
@@ -241,9 +241,7 @@ export class LogCollectorChart extends ComponentChart {
       spec: {
         selector: { matchLabels: this.selector },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-        template: podTemplate(this.config, {
-          labels: this.podLabels,
-          selector: this.selector,
+        template: this.podTemplate({
           annotations,
           replicas: 1,
           serviceAccountName: name,

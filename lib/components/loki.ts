@@ -5,7 +5,7 @@ import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { networkPolicy, Peer } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
-import { container, httpProbe, podTemplate } from '../k8s/workload';
+import { container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { makeAlert } from '../observability/alerts/common';
 import type { RuleGroup } from '../observability/rule-group';
 import { ScrapeTarget } from '../observability/scrape-target';
@@ -156,9 +156,7 @@ export class LokiChart extends ComponentChart {
         updateStrategy: { type: 'RollingUpdate' },
         podManagementPolicy: 'OrderedReady',
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-        template: podTemplate(this.config, {
-          labels: this.podLabels,
-          selector: this.selector,
+        template: this.podTemplate({
           annotations,
           replicas: 1,
           uid: LOKI_UID,
@@ -186,16 +184,7 @@ export class LokiChart extends ComponentChart {
           ],
           volumes,
         }),
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'storage' },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: cfg.storage.storageClassName,
-              resources: { requests: { storage: k8s.Quantity.fromString(cfg.storage.size) } },
-            },
-          },
-        ],
+        volumeClaimTemplates: [volumeClaimTemplate('storage', cfg.storage)],
       },
     });
 

@@ -6,7 +6,7 @@ import { disruptionBudget } from '../k8s/disruption-budget';
 import { FlowRule, networkPolicy, Peer } from '../k8s/network-policy';
 import { exporterAlerts, prometheusAlerts } from '../observability/alerts/metrics-pipeline';
 import { ServiceRef } from '../k8s/service-ref';
-import { container, httpProbe, podTemplate } from '../k8s/workload';
+import { configReloader, container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { ScrapeTarget } from '../observability/scrape-target';
 import {
   AlertmanagerRef,
@@ -21,7 +21,6 @@ import {
 } from '../render/prometheus';
 
 export const PROMETHEUS_PORT = 9090;
-const RELOADER_PORT = 8080;
 const CONFIG_DIR = '/etc/prometheus/config';
 const RULES_DIR = '/etc/prometheus/rules';
 const DATA_DIR = '/prometheus';
@@ -143,15 +142,10 @@ export class PrometheusChart extends ComponentChart {
         { name: 'data', mountPath: DATA_DIR },
       ],
     });
-    const reloader = container({
-      name: 'config-reloader',
-      image: IMAGES.configReloader,
-      command: ['/bin/prometheus-config-reloader'],
-      args: [`--listen-address=:${RELOADER_PORT}`, `--reload-url=http://127.0.0.1:${PROMETHEUS_PORT}/-/reload`, `--config-file=${CONFIG_DIR}/prometheus.yml`, `--watched-dir=${RULES_DIR}`],
-      ports: [{ name: 'reloader-web', containerPort: RELOADER_PORT }],
-      resources: { cpuRequest: '10m', memoryRequest: '25Mi', memoryLimit: '50Mi' },
-      readinessProbe: httpProbe({ path: '/metrics', port: 'reloader-web', periodSeconds: 30 }),
-      livenessProbe: httpProbe({ path: '/metrics', port: 'reloader-web', periodSeconds: 30 }),
+    const reloader = configReloader({
+      reloadUrl: `http://127.0.0.1:${PROMETHEUS_PORT}/-/reload`,
+      configFile: `${CONFIG_DIR}/prometheus.yml`,
+      watchedDirs: [RULES_DIR],
       volumeMounts: [
         { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
         { name: 'rules', mountPath: RULES_DIR, readOnly: true },
@@ -167,9 +161,7 @@ export class PrometheusChart extends ComponentChart {
         podManagementPolicy: 'Parallel',
         selector: { matchLabels: this.selector },
         updateStrategy: { type: 'RollingUpdate' },
-        template: podTemplate(this.config, {
-          labels: this.podLabels,
-          selector: this.selector,
+        template: this.podTemplate({
           annotations,
           replicas: cfg.replicas,
           serviceAccountName: name,
@@ -182,16 +174,7 @@ export class PrometheusChart extends ComponentChart {
             ...sidecars.flatMap((s) => s.volumes),
           ],
         }),
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data' },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: cfg.storage.storageClassName,
-              resources: { requests: { storage: k8s.Quantity.fromString(cfg.storage.size) } },
-            },
-          },
-        ],
+        volumeClaimTemplates: [volumeClaimTemplate('data', cfg.storage)],
       },
     });
 

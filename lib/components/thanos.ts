@@ -1,12 +1,12 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
-import type { ObjectStorageConfig, Resources, StackConfig, StorageConfig } from '../config/types';
+import type { ObjectStorageConfig, Resources, StackConfig } from '../config/types';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
 import { FlowRule, networkPolicy, Peer } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
-import { container, httpProbe, podTemplate } from '../k8s/workload';
+import { container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { thanosAlerts } from '../observability/alerts/metrics-pipeline';
 import { ScrapeTarget } from '../observability/scrape-target';
 import { ObjstoreCredentials, ObjstoreInput, renderObjstore, RenderedObjstore } from '../render/objstore';
@@ -144,9 +144,6 @@ abstract class ThanosPart extends ComponentChart {
     return objstoreWiring(this.rendered, filesystemDirOf(this.rendered)).volumes;
   }
 
-  protected pvc(storage: StorageConfig): k8s.KubePersistentVolumeClaimProps[] {
-    return [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: storage.storageClassName, resources: { requests: { storage: k8s.Quantity.fromString(storage.size) } } } }];
-  }
 
   protected services(headless: boolean): ServiceRef {
     new k8s.KubeService(this, 'service', {
@@ -184,15 +181,13 @@ export class ThanosStoreChart extends ThanosPart {
         replicas: cfg.replicas,
         podManagementPolicy: 'Parallel',
         selector: { matchLabels: this.selector },
-        template: podTemplate(this.config, {
-          labels: this.podLabels,
-          selector: this.selector,
+        template: this.podTemplate({
           annotations,
           replicas: cfg.replicas,
           containers: [this.thanosContainer(['store', '--data-dir=/var/thanos/store'], cfg.resources, [{ name: 'data', mountPath: '/var/thanos/store' }], true)],
           volumes: this.objstoreVolumes(),
         }),
-        volumeClaimTemplates: this.pvc(cfg.storage),
+        volumeClaimTemplates: [volumeClaimTemplate('data', cfg.storage)],
       },
     });
     this.grpc = this.services(true);
@@ -223,9 +218,7 @@ export class ThanosCompactChart extends ThanosPart {
         // Never more than one: two compactors on one bucket corrupt it.
         replicas: 1,
         selector: { matchLabels: this.selector },
-        template: podTemplate(this.config, {
-          labels: this.podLabels,
-          selector: this.selector,
+        template: this.podTemplate({
           annotations,
           replicas: 1,
           containers: [
@@ -245,7 +238,7 @@ export class ThanosCompactChart extends ThanosPart {
           ],
           volumes: this.objstoreVolumes(),
         }),
-        volumeClaimTemplates: this.pvc(cfg.storage),
+        volumeClaimTemplates: [volumeClaimTemplate('data', cfg.storage)],
       },
     });
     this.services(true);
@@ -286,9 +279,7 @@ export class ThanosQueryChart extends ThanosPart {
       spec: {
         replicas: cfg.replicas,
         selector: { matchLabels: this.selector },
-        template: podTemplate(this.config, {
-          labels: this.podLabels,
-          selector: this.selector,
+        template: this.podTemplate({
           annotations,
           replicas: cfg.replicas,
           containers: [this.thanosContainer(['query', `--query.replica-label=${props.replicaLabel}`, '--query.auto-downsampling', ...endpoints], cfg.resources, [], false)],

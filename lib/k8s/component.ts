@@ -7,6 +7,7 @@ import { RuleGroup, ruleFileGroup } from '../observability/rule-group';
 import { RuleRegistry } from '../observability/rule-registry';
 import { ScrapeTarget } from '../observability/scrape-target';
 import { selectorLabels, standardLabels } from './labels';
+import { podTemplate, PodTemplateSpec } from './workload';
 
 /** What every component receives from the stack. */
 export interface StackContext {
@@ -63,6 +64,11 @@ export class ComponentChart extends Chart {
     if (via.service) target.serviceMonitor(this, this.ns, via.service);
     else target.podMonitor(this, this.ns, this.selector);
     return target.podAnnotations();
+  }
+
+  /** A pod template of this component: its labels and selector, and the restricted baseline. */
+  podTemplate(spec: Omit<PodTemplateSpec, 'labels' | 'selector'>): k8s.PodTemplateSpec {
+    return podTemplate(this.config, { ...spec, labels: this.podLabels, selector: this.selector });
   }
 
   /** A ServiceAccount that never automounts its token (pods opt in when they talk to the API). */

@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
-import type { Resources, StackConfig } from '../config/types';
+import type { Resources, StackConfig, StorageConfig } from '../config/types';
+import { IMAGES } from '../images';
 import { HOST_ACCESS_ANNOTATION, HostAccessException, restrictedContainerSecurityContext, restrictedPodSecurityContext, DEFAULT_UID } from './security';
 
 /** Kubernetes resources from the config's Resources (CPU limit only when configured). */
@@ -148,4 +149,38 @@ export function podTemplate(config: StackConfig, spec: PodTemplateSpec): k8s.Pod
 
 export function sortKeys<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]]));
+}
+
+/** A StatefulSet volumeClaimTemplate: one ReadWriteOnce PVC per replica, from the config. */
+export function volumeClaimTemplate(name: string, storage: StorageConfig): k8s.KubePersistentVolumeClaimProps {
+  return {
+    metadata: { name },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: storage.storageClassName, resources: { requests: { storage: k8s.Quantity.fromString(storage.size) } } },
+  };
+}
+
+export const CONFIG_RELOADER_PORT = 8080;
+
+/**
+ * The config-reloader sidecar (prometheus-operator's): watches mounted ConfigMap/Secret
+ * directories and POSTs the server's reload URL when they change, so a config change
+ * applies without a restart.
+ */
+export function configReloader(spec: { readonly reloadUrl: string; readonly configFile?: string; readonly watchedDirs: readonly string[]; readonly volumeMounts: k8s.VolumeMount[] }): k8s.Container {
+  return container({
+    name: 'config-reloader',
+    image: IMAGES.configReloader,
+    command: ['/bin/prometheus-config-reloader'],
+    args: [
+      `--listen-address=:${CONFIG_RELOADER_PORT}`,
+      `--reload-url=${spec.reloadUrl}`,
+      ...(spec.configFile ? [`--config-file=${spec.configFile}`] : []),
+      ...spec.watchedDirs.map((d) => `--watched-dir=${d}`),
+    ],
+    ports: [{ name: 'reloader-web', containerPort: CONFIG_RELOADER_PORT }],
+    resources: { cpuRequest: '10m', memoryRequest: '25Mi', memoryLimit: '50Mi' },
+    readinessProbe: httpProbe({ path: '/metrics', port: 'reloader-web', periodSeconds: 30 }),
+    livenessProbe: httpProbe({ path: '/metrics', port: 'reloader-web', periodSeconds: 30 }),
+    volumeMounts: spec.volumeMounts,
+  });
 }
