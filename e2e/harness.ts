@@ -140,9 +140,10 @@ function configMap(objects: readonly K8sObject[], name: string, namespace: strin
 
 /**
  * Write the container's volumes under the pod root: ConfigMaps with their (transformed) data,
- * Secrets from `secretFiles`, other volumes as empty directories.
+ * the ServiceAccount token (a dummy), other volumes as empty directories. Secrets (the user
+ * creates them; they are not in the output) are written by the caller.
  */
-function materialize(p: LocalPod, containerName: string, paths: PathMap, objects: readonly K8sObject[], transform: (configMap: string, data: Record<string, string>, dir: string) => Record<string, string>, secretFiles: Record<string, string> = {}): void {
+function materialize(p: LocalPod, containerName: string, paths: PathMap, objects: readonly K8sObject[], transform: (configMap: string, data: Record<string, string>, dir: string) => Record<string, string>): void {
   const c = (p.template.containers as any[]).find((x) => x.name === containerName);
   for (const [, dir] of paths) mkdirSync(dir, { recursive: true });
   for (const m of (c.volumeMounts ?? []) as any[]) {
@@ -158,7 +159,10 @@ function materialize(p: LocalPod, containerName: string, paths: PathMap, objects
     writeFileSync(join(sa[1], 'token'), 'e2e-not-a-token');
     writeFileSync(join(sa[1], 'namespace'), p.namespace);
   }
-  for (const [file, content] of Object.entries(secretFiles)) {
+}
+
+function writeFiles(files: Readonly<Record<string, string>>): void {
+  for (const [file, content] of Object.entries(files)) {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, content);
   }
@@ -195,10 +199,9 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const started: Service[] = [];
   let sinks: Sinks | undefined;
   const stopEverything = async () => {
-    // Alertmanagers one at a time: a leaving member waits (up to 10s) for a peer to
-    // acknowledge its leave message, which a peer that is shutting down too never does.
-    await Promise.all(started.filter((s) => !s.name.startsWith('alertmanager')).map((s) => s.stop('SIGTERM', 10_000)));
-    for (const s of started.filter((x) => x.name.startsWith('alertmanager'))) await s.stop('SIGTERM', 5_000);
+    // One at a time, last started first: a leaving Alertmanager waits (up to 10s) for a peer
+    // to acknowledge its leave message, which a peer that is shutting down too never does.
+    for (const s of [...started].reverse()) await s.stop('SIGTERM', 10_000);
     await sinks?.stop();
     rmSync(root, { recursive: true, force: true });
     forgetTempDir(root);
@@ -303,7 +306,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
         secretFiles = local.secretFiles;
         return { 'alertmanager.yml': toYaml(local.config) };
       });
-      materialize(p, 'alertmanager', paths, objects, () => ({}), secretFiles);
+      writeFiles(secretFiles);
       const args = alertmanagerArgs(containerArgs(p, 'alertmanager', paths), {
         self: p,
         pods,

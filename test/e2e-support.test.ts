@@ -1,5 +1,5 @@
-import { spawn, spawnSync } from 'child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { spawn } from 'child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { connect as netConnect, createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -18,9 +18,19 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Children of a process, from /proc (no ps needed). */
 function childPids(parent: number): number[] {
-  const out = spawnSync('ps', ['-o', 'pid=', '--ppid', String(parent)], { encoding: 'utf8' }).stdout;
-  return out.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
 }
 
 describe('process guard', () => {

@@ -22,6 +22,8 @@ import {
   shortPeriodSloRules,
 } from '../e2e/transform';
 import { contentKey, duplicates } from '../e2e/notifications';
+import { stackSloSource } from '../e2e/stack-slos';
+import { production as productionConfig } from '../lib/config';
 import type { Delivery } from '../e2e/sinks';
 import { findObject, K8sObject, objectsOf } from './support/synth';
 import { amtool, promtool, withFiles } from './support/tools';
@@ -301,6 +303,16 @@ describe('SLOs rendered with a short period: same SLI, objective and burn-rate f
   it('short groups are valid rules for promtool', () => {
     const res = withFiles({ 'slo.yaml': renderRuleFile(short) }, (dir) => promtool(['check', 'rules', 'slo.yaml'], { cwd: dir }));
     expect(res.output).toContain('SUCCESS');
+  });
+
+  it('the production stack exposes its SLOs, and its prometheus-rules hold exactly their groups', () => {
+    const source = stackSloSource(productionConfig)!;
+    expect(source.declarations.length).toBeGreaterThan(0);
+    const stack = shortPeriodSloRules(source, 60);
+    const files = findObject('production', 'ConfigMap', 'prometheus-rules').data as Record<string, string>;
+    const out = replaceSloGroups(files, stack.production, stack.short);
+    expect(Object.keys(out)).toEqual(Object.keys(files));
+    expect(Object.values(out).join()).toContain('slo:sli_error:ratio_rate5s');
   });
 
   it('replaces exactly the stack’s SLO groups in the rule files, and refuses a group that differs', () => {
