@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
-import { networkPolicy, Peer } from '../k8s/network-policy';
+import { externalEgress, networkPolicy, Peer } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
 import { configReloader, container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { RuleGroup } from '../observability/rule-group';
@@ -162,7 +162,7 @@ export class AlertmanagerChart extends ComponentChart {
       egress: [
         ...(clustered ? [{ peers: [{ pods: this.selector }], ports: [{ port: ALERTMANAGER_MESH_PORT }, { port: ALERTMANAGER_MESH_PORT, protocol: 'UDP' as const }] }] : []),
         // Slack, PagerDuty, the webhook (HTTPS) and the SMTP relay.
-        { peers: ctx.config.network.externalEgressCidrs.map((cidr) => ({ cidr })), ports: [{ port: 443 }, ...(smtpPort ? [{ port: smtpPort }] : [])] },
+        externalEgress(ctx.config, [443, ...(smtpPort ? [smtpPort] : [])]),
       ],
     });
   }

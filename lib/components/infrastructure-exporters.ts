@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
-import { networkPolicy, Peer } from '../k8s/network-policy';
+import { apiServerEgress, networkPolicy, Peer } from '../k8s/network-policy';
 import { container, httpProbe } from '../k8s/workload';
 import { ScrapeTarget } from '../observability/scrape-target';
 import { agentsNamespace } from './namespace';
@@ -85,7 +85,7 @@ export class KubeStateMetricsChart extends ComponentChart {
       namespace: this.ns,
       podSelector: this.selector,
       ingress: [{ peers: props.scrapers, ports: [{ port: KSM_PORT }, { port: KSM_TELEMETRY_PORT }] }],
-      egress: [{ peers: ctx.config.network.apiServerCidrs.map((cidr) => ({ cidr })), ports: [{ port: 443 }, { port: 6443 }] }],
+      egress: [apiServerEgress(ctx.config)],
     });
   }
 }

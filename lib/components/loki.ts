@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
-import { networkPolicy, Peer } from '../k8s/network-policy';
+import { externalEgress, networkPolicy, Peer } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
 import { container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { makeAlert } from '../observability/alerts/common';
@@ -226,7 +226,7 @@ export class LokiChart extends ComponentChart {
       egress:
         storagePort === undefined
           ? []
-          : [{ peers: ctx.config.network.externalEgressCidrs.map((cidr) => ({ cidr })), ports: [{ port: storagePort }] }],
+          : [externalEgress(ctx.config, [storagePort])],
     });
   }
 }

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
-import { FlowRule, networkPolicy, Peer } from '../k8s/network-policy';
+import { apiServerEgress, FlowRule, networkPolicy, Peer } from '../k8s/network-policy';
 import { exporterAlerts, prometheusAlerts } from '../observability/alerts/metrics-pipeline';
 import { ServiceRef } from '../k8s/service-ref';
 import { configReloader, container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
@@ -199,7 +199,6 @@ export class PrometheusChart extends ComponentChart {
 
     disruptionBudget(this, name, this.ns, this.selector, cfg.replicas);
 
-    const api = ctx.config.network.apiServerCidrs.map((cidr) => ({ cidr }));
     networkPolicy(this, {
       name,
       namespace: this.ns,
@@ -213,7 +212,7 @@ export class PrometheusChart extends ComponentChart {
         // Kubelets (nodes' addresses are not pods) and the Kubernetes API (discovery).
         // Kubelets and host-network agents (node-exporter) listen on node addresses, which are not pods.
         { peers: [{ cidr: '0.0.0.0/0' }], ports: [{ port: 10250 }, { port: 9100 }] },
-        { peers: api, ports: [{ port: 443 }, { port: 6443 }] },
+        apiServerEgress(ctx.config),
         ...sidecars.flatMap((s) => s.egress),
       ],
     });

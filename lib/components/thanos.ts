@@ -4,7 +4,7 @@ import type { ObjectStorageConfig, Resources, StackConfig } from '../config/type
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
-import { FlowRule, networkPolicy, Peer } from '../k8s/network-policy';
+import { externalEgress, FlowRule, networkPolicy, Peer } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
 import { container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { thanosAlerts } from '../observability/alerts/metrics-pipeline';
@@ -105,7 +105,7 @@ export function thanosSidecar(config: StackConfig): PrometheusSidecar {
     prometheusArgs: ['--storage.tsdb.min-block-duration=2h', '--storage.tsdb.max-block-duration=2h'],
     scrapeJob: { job: 'thanos-sidecar', portName: 'thanos-http' },
     servicePorts: [{ name: 'grpc', port: THANOS_GRPC_PORT }],
-    egress: rendered.config.type === 'FILESYSTEM' ? [] : [{ peers: config.network.externalEgressCidrs.map((cidr) => ({ cidr })), ports: [{ port: 443 }] }],
+    egress: rendered.config.type === 'FILESYSTEM' ? [] : [externalEgress(config, [443])],
   };
 }
 
@@ -162,7 +162,7 @@ abstract class ThanosPart extends ComponentChart {
 
   protected objectStorageEgress(): FlowRule[] {
     if (this.rendered.config.type === 'FILESYSTEM') return [];
-    return [{ peers: this.config.network.externalEgressCidrs.map((cidr) => ({ cidr })), ports: [{ port: 443 }] }];
+    return [externalEgress(this.config, [443])];
   }
 }
 
@@ -297,7 +297,7 @@ export class ThanosQueryChart extends ThanosPart {
       egress: [
         { peers: props.storeApiPods, ports: [{ port: THANOS_GRPC_PORT }] },
         // Remote StoreAPI endpoints of other clusters (global view).
-        ...(cfg.extraEndpoints.length ? [{ peers: this.config.network.externalEgressCidrs.map((cidr) => ({ cidr })), ports: [...new Set(cfg.extraEndpoints.map((e) => Number(e.split(':').pop())))].map((port) => ({ port })) }] : []),
+        ...(cfg.extraEndpoints.length ? [externalEgress(this.config, cfg.extraEndpoints.map((e) => Number(e.split(':').pop())))] : []),
       ],
     });
   }

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
+import type { StackConfig } from '../config/types';
 
 /** Who may connect: pods of this namespace, pods of another namespace, or a CIDR. */
 export type Peer =
@@ -69,4 +70,14 @@ export function networkPolicy(scope: Construct, spec: NetworkPolicySpec): k8s.Ku
       egress: spec.egress?.map((r) => ({ to: r.peers.length ? r.peers.map(peer) : undefined, ports: ports(r.ports) })),
     },
   });
+}
+
+/** Egress to the Kubernetes API server (discovery, watches). */
+export function apiServerEgress(config: StackConfig): FlowRule {
+  return { peers: config.network.apiServerCidrs.map((cidr) => ({ cidr })), ports: [{ port: 443 }, { port: 6443 }] };
+}
+
+/** Egress to services outside the cluster (receivers, object storage, remote endpoints) on these ports. */
+export function externalEgress(config: StackConfig, ports: readonly number[]): FlowRule {
+  return { peers: config.network.externalEgressCidrs.map((cidr) => ({ cidr })), ports: [...new Set(ports)].map((port) => ({ port })) };
 }
