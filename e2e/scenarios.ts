@@ -271,7 +271,10 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
     pdKey = pd.body.dedup_key;
     const slack = await waitFor(`a ${criticalChannel} notification`, async () => sinks.deliveries.slice(from).find((d) => d.kind === 'slack' && d.key === criticalChannel && about(d, A)), { timeoutMs: NOTIFY_WAIT_MS });
     const mail = await waitFor('an email to the team', async () => sinks.deliveries.slice(from).find((d) => d.kind === 'email' && about(d, A)), { timeoutMs: NOTIFY_WAIT_MS });
-    await waitFor('the webhook copy', async () => sinks.deliveries.slice(from).find((d) => d.kind === 'webhook' && (d.body.alerts as Obj[]).some((a) => a.labels.alertname === A && a.labels.sloth_severity === 'page')), { timeoutMs: NOTIFY_WAIT_MS });
+    const hook = await waitFor('the webhook copy', async () => sinks.deliveries.slice(from).find((d) => d.kind === 'webhook' && (d.body.alerts as Obj[]).some((a) => a.labels.alertname === A && a.labels.sloth_severity === 'page')), { timeoutMs: NOTIFY_WAIT_MS });
+    const labels = (hook.body.alerts as Obj[]).find((a) => a.labels.sloth_severity === 'page')!.labels;
+    if (labels.cluster !== config.cluster || 'prometheus_replica' in labels) fail(`alert labels at Alertmanager: ${JSON.stringify(labels)}; expected cluster="${config.cluster}" and no prometheus_replica`);
+    report.check(`alerts reach Alertmanager with cluster="${config.cluster}" and without prometheus_replica (alert_relabel_configs drop it, so the HA pair's copies are one alert)`);
     // A second Alertmanager's copy would arrive within peer_timeout of the first: observe that long.
     await sleep(dedupWindowMs);
 
