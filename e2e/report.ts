@@ -80,6 +80,14 @@ export class RunReport {
     return result.status === 'passed';
   }
 
+  /** Marks the scenario in progress as failed by an interruption (signal). */
+  interrupt(reason: string): void {
+    if (!this.current) return;
+    this.current.status = 'failed';
+    this.current.error = reason;
+    this.current.durationMs = this.elapsed() - this.current.startedMs;
+  }
+
   get failed(): boolean {
     return this.scenarios.some((s) => s.status !== 'passed');
   }

@@ -91,6 +91,7 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
     if (interrupted) return;
     interrupted = true;
     log(`${signal}: stopping every process of the run`);
+    report.interrupt(`interrupted by ${signal}`);
     void (async () => {
       await harness?.stop().catch(() => undefined);
       await stopAll(5000).catch(() => killAllSync());

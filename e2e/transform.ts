@@ -29,7 +29,13 @@ import { findAlertWindows, formatDuration, generateSloRuleGroups, parseDuration,
  * - Files. Each mount of a running container is a directory under the pod's root; paths in
  *   args and configs that fall under a mount are prefixed with that root.
  * - Receivers. Slack, PagerDuty, email and webhook point at local sinks; the `*_file`
- *   secrets get test values (`receiverSecrets`).
+ *   secrets get test values (`localAlertmanagerConfig`); the email receiver keeps
+ *   `require_tls` and gets the sink's CA. Routing, grouping, inhibition, templates unchanged.
+ * - Args. The containers' own args from the manifests, with listen addresses, peers and the
+ *   external URL local, and the feature flag Prometheus 2.42 needs for `${POD_NAME}`.
+ *
+ * Not run locally, so their scrape jobs have no targets: kubelet/cAdvisor (no nodes),
+ * kube-state-metrics, node-exporter, Thanos, Grafana, Loki, the config reloaders.
  */
 
 type Obj = Record<string, any>;
@@ -147,7 +153,7 @@ export function localCluster(objects: readonly Obj[], specs: readonly LocalPodSp
       const ports = ((svc.spec?.ports ?? []) as Obj[]).map((sp) => {
         const protocol = sp.protocol ?? 'TCP';
         const target = sp.targetPort ?? sp.port;
-        const cp = p.pod.spec.containers.flatMap((c) => c.ports ?? []).find((x, _i) => {
+        const cp = p.pod.spec.containers.flatMap((c) => c.ports ?? []).find((x) => {
           if (typeof target === 'string') return x.name === target && (x.protocol ?? 'TCP') === protocol;
           return x.containerPort === p.spec.ports[target] && (x.protocol ?? 'TCP') === protocol;
         });
