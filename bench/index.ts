@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- PART ... [--option=value ...]]`: the benchmarks of issue 10.
  *
- *   npm run bench                          # all parts, default (short) settings, ~15 minutes
+ *   npm run bench                          # all parts, default (short) settings, about 10 minutes
  *   npm run bench -- synth scaling         # some parts
  *   npm run bench -- exporter memory --duration=600    # one part with its options
  *

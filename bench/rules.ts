@@ -30,7 +30,7 @@ import { join } from 'path';
 import { generateSloRuleGroups, loadSlothSpec, validateSlos } from '../lib/observability/slo';
 import { renderRuleFile } from '../lib/observability/rule-group';
 import { SHARED_DIR, fixed, freePort, median, numberOption, parseArgs, percentile, printMachine, removeTempDir, runChild, sleep, startChild, table, tempDir, waitForOk } from './support/common';
-import { gettingStartedSlo } from './support/services';
+import { gettingStartedSlo, serviceName as service } from './support/services';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const PROMTOOL = '/usr/bin/promtool';
@@ -38,8 +38,6 @@ const SLOTH_GENERATED = join(SHARED_DIR, 'fixtures', 'sloth', 'generated', 'gett
 const SLOTH_SPEC = join(SHARED_DIR, 'fixtures', 'sloth', 'specs', 'getting-started.yml');
 const INTERVAL_S = 10;
 const METRIC = 'http_request_duration_seconds_count';
-
-const service = (i: number) => `svc-${String(i).padStart(4, '0')}`;
 
 // ---------------------------------------------------------------------------------------------
 // Synthetic series: counters that grow at a fixed rate from T0, the same function for the

@@ -4,22 +4,23 @@
  * (the same esbuild runner as `npm run synth`). Prints one JSON line of timings.
  *
  * Each service is what a team adds for its own service: a ComponentChart with a ScrapeTarget
- * (pod annotations and a PodMonitor), a rule group with one alert, and one SLO (Sloth's
- * getting-started availability SLO) through the SLO pipeline (validateSlos -> sloRuleGroups),
- * registered with `addRuleGroups`, so its groups reach both the chart's PrometheusRule and the
- * stack Prometheus's rules ConfigMap.
+ * (pod annotations and a PodMonitor) and a rule group with one alert (bench/support/services.ts),
+ * and one SLO (Sloth's getting-started availability SLO for that service) declared where users
+ * declare SLOs, in the environment's config (`slos.declarations`). Rule groups reach both their
+ * chart's PrometheusRule and the stack Prometheus's rules ConfigMap.
  *
- * The services must exist before the stack's Prometheus renders the rules ConfigMap (the last
- * step of MonitoringStack), so they are added at that moment: `addRulesConfigMap` is wrapped to
- * add them first. Everything else is the real pipeline: `synthesizeAll` (validation, toJson,
- * YAML) and `writeOutput`.
+ * The service charts must exist before the stack's Prometheus renders the rules ConfigMap (the
+ * last step of MonitoringStack), so they are added at that moment: `addRulesConfigMap` is wrapped
+ * to add them first. Everything else is the real pipeline: `synthesizeAll` (config validation,
+ * SLO generation, toJson, YAML) and `writeOutput`.
  */
 import { production, staging } from '../../lib/config';
 import { PrometheusChart } from '../../lib/components/prometheus';
 import { RuleRegistry } from '../../lib/observability/rule-registry';
 import type { MonitoringStack } from '../../lib/stack';
 import { synthesizeAll, writeOutput } from '../../lib/synth';
-import { BenchServiceChart } from './services';
+import type { StackConfig } from '../../lib/config/types';
+import { BenchServiceChart, gettingStartedSlo, serviceName } from './services';
 
 const loadedAt = performance.now();
 
@@ -45,7 +46,11 @@ function main(): void {
     return files;
   };
   const t0 = performance.now();
-  const files = synthesizeAll([staging, production]);
+  const withSlos = (c: StackConfig): StackConfig => ({
+    ...c,
+    slos: { ...c.slos, declarations: [...c.slos.declarations, ...Array.from({ length: n }, (_, i) => gettingStartedSlo(serviceName(i)))] },
+  });
+  const files = synthesizeAll([withSlos(staging), withSlos(production)]);
   const t1 = performance.now();
   writeOutput(outdir, files);
   const t2 = performance.now();
