@@ -1,5 +1,7 @@
 import { parse } from 'yaml';
-import { ENVIRONMENTS, findObject, objectsOf } from './support/synth';
+import { exporterSlos } from '../lib/observability/slo';
+import { synthesizeAll } from '../lib/synth';
+import { allObjects, ENVIRONMENTS, findObject, objectsOf } from './support/synth';
 import { writeFileSync } from 'fs';
 import { toYaml } from '../lib/render/yaml';
 import { k8sCluster } from './fixtures/k8s-sd/cluster';
@@ -154,5 +156,27 @@ describe.each(envs)('%s: Thanos', (env) => {
     } else {
       expect(objstore.type).toBe('FILESYSTEM');
     }
+  });
+});
+
+describe('rule files that outgrow one ConfigMap', () => {
+  test('are split across ConfigMaps of at most 200 KiB, projected into the one rules directory, groups intact', () => {
+    const base = ENVIRONMENTS.find((c) => c.environment === 'production')!;
+    // 30 services with the exporter's two SLOs each: about 0.8 MiB of rules.
+    const declarations = Array.from({ length: 30 }, (_, i) => exporterSlos({ service: `svc-${i}`, selector: `job="svc-${i}"` })).flat();
+    const files = synthesizeAll([{ ...base, slos: { declarations } }]);
+    const objects = allObjects(files).map((o) => o.object);
+    const maps = objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('prometheus-rules'));
+    expect(maps.length).toBeGreaterThan(2);
+    for (const m of maps) expect(Object.values(m.data as Record<string, string>).reduce((n, t) => n + Buffer.byteLength(t), 0)).toBeLessThanOrEqual(200 * 1024);
+    const volume = findObject('production', 'StatefulSet', 'prometheus', files).spec.template.spec.volumes.find((v: { name: string }) => v.name === 'rules');
+    expect(volume.projected.sources.map((s: { configMap: { name: string } }) => s.configMap.name)).toEqual(maps.map((m) => m.metadata.name));
+    const fromFiles = maps.flatMap((m) => Object.values(m.data as Record<string, string>).flatMap((t) => parse(t).groups));
+    const fromCrs = objects.filter((o) => o.kind === 'PrometheusRule').flatMap((o) => o.spec.groups);
+    expect(fromFiles.length).toBe(fromCrs.length);
+    expect(fromFiles).toEqual(expect.arrayContaining(fromCrs));
+    const allFiles = Object.assign({}, ...maps.map((m) => m.data)) as Record<string, string>;
+    const res = withFiles(allFiles, (dir) => promtool(['check', 'rules', ...Object.keys(allFiles)], { cwd: dir }));
+    expect(res.status).toBe(0);
   });
 });

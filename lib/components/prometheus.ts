@@ -1,3 +1,4 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { IMAGES } from '../images';
@@ -21,6 +22,12 @@ import {
 } from '../render/prometheus';
 
 export const PROMETHEUS_PORT = 9090;
+/**
+ * Largest rules ConfigMap: under 1 MiB (the API server's limit) and under 256 KiB, the
+ * limit of the last-applied-configuration annotation of a client-side `kubectl apply`.
+ */
+export const RULES_CONFIGMAP_MAX_BYTES = 200 * 1024;
+const RULES_VOLUME_INDEX = 1;
 const CONFIG_DIR = '/etc/prometheus/config';
 const RULES_DIR = '/etc/prometheus/rules';
 const DATA_DIR = '/prometheus';
@@ -65,13 +72,33 @@ export class PrometheusChart extends ComponentChart {
   /** The rendered prometheus.yml (for tests and the e2e harness). */
   readonly configYaml: string;
   readonly configInput: PrometheusConfigInput;
+  private readonly statefulSet: k8s.KubeStatefulSet;
 
   /**
    * The rule files of every component (the same groups as their PrometheusRules). The
    * stack calls this once, after every component has registered its rule groups.
    */
-  addRulesConfigMap(): void {
-    new k8s.KubeConfigMap(this, 'rules', { metadata: this.meta('prometheus-rules'), data: this.ctx.rules.ruleFiles() });
+  addRulesConfigMap(maxBytes: number = RULES_CONFIGMAP_MAX_BYTES): void {
+    const files = this.ctx.rules.ruleFiles(maxBytes);
+    // Pack the files, in name order, into ConfigMaps of at most maxBytes each.
+    const maps: Record<string, string>[] = [{}];
+    let size = 0;
+    for (const [name, text] of Object.entries(files)) {
+      const bytes = Buffer.byteLength(text);
+      if (size > 0 && size + bytes > maxBytes) {
+        maps.push({});
+        size = 0;
+      }
+      maps[maps.length - 1][name] = text;
+      size += bytes;
+    }
+    const names = maps.map((_, i) => (i === 0 ? 'prometheus-rules' : `prometheus-rules-${i + 1}`));
+    maps.forEach((data, i) => new k8s.KubeConfigMap(this, i === 0 ? 'rules' : `rules-${i + 1}`, { metadata: this.meta(names[i]), data }));
+    if (maps.length > 1) {
+      // One directory, several ConfigMaps: a projected volume replaces the plain one.
+      const volume = { name: 'rules', projected: { sources: names.map((name) => ({ configMap: { name } })) } };
+      ApiObject.of(this.statefulSet).addJsonPatch(JsonPatch.replace(`/spec/template/spec/volumes/${RULES_VOLUME_INDEX}`, volume));
+    }
   }
 
   constructor(scope: Construct, ctx: StackContext, props: PrometheusProps) {
@@ -153,7 +180,7 @@ export class PrometheusChart extends ComponentChart {
     });
 
     const headlessName = 'prometheus-headless';
-    new k8s.KubeStatefulSet(this, 'statefulset', {
+    this.statefulSet = new k8s.KubeStatefulSet(this, 'statefulset', {
       metadata: this.meta(name),
       spec: {
         serviceName: headlessName,

@@ -27,10 +27,18 @@ function firstError(tree: ReturnType<typeof promqlParser.parse>, text: string): 
   return error;
 }
 
-/** Parse PromQL with Prometheus's own lezer grammar; returns the first syntax error, if any. */
+const promqlChecked = new Map<string, QueryError | undefined>();
+
+/**
+ * Parse PromQL with Prometheus's own lezer grammar; returns the first syntax error, if any.
+ * Memoized by text (the parser is pure): the same rule is checked by its generator, by the
+ * rule registry and once per environment.
+ */
 export function promqlError(expr: string): QueryError | undefined {
-  if (expr.trim() === '') return { position: 0, message: 'expression is empty' };
-  return firstError(promqlParser.parse(expr), expr);
+  if (promqlChecked.has(expr)) return promqlChecked.get(expr);
+  const result = expr.trim() === '' ? { position: 0, message: 'expression is empty' } : firstError(promqlParser.parse(expr), expr);
+  promqlChecked.set(expr, result);
+  return result;
 }
 
 /** Parse LogQL with Grafana's lezer grammar; returns the first syntax error, if any. */

@@ -34,10 +34,29 @@ export class RuleRegistry {
     return [...this.byOwner.values()].flat();
   }
 
-  /** Rule files by file name (`<owner>.rules.yaml`), for the Prometheus rules ConfigMap. */
-  ruleFiles(): Record<string, string> {
+  /**
+   * Rule files by file name: `<owner>.rules.yaml`, or, when an owner's file would exceed
+   * `maxBytes`, `<owner>-1.rules.yaml`, `<owner>-2.rules.yaml`, ... each holding whole groups.
+   */
+  ruleFiles(maxBytes: number = Number.POSITIVE_INFINITY): Record<string, string> {
     const files: Record<string, string> = {};
-    for (const owner of [...this.byOwner.keys()].sort()) files[`${owner}.rules.yaml`] = renderRuleFile(this.byOwner.get(owner)!);
+    for (const owner of [...this.byOwner.keys()].sort()) {
+      const groups = this.byOwner.get(owner)!;
+      const whole = renderRuleFile(groups);
+      if (Buffer.byteLength(whole) <= maxBytes) {
+        files[`${owner}.rules.yaml`] = whole;
+        continue;
+      }
+      const parts: RuleGroup[][] = [[]];
+      for (const group of groups) {
+        const single = renderRuleFile([group]);
+        if (Buffer.byteLength(single) > maxBytes) throw new Error(`${owner}.ruleGroups[${group.name}]: ${Buffer.byteLength(single)} bytes of rules in one group, over the ${maxBytes}-byte limit of a rules ConfigMap; split the group`);
+        const current = parts[parts.length - 1];
+        if (current.length > 0 && Buffer.byteLength(renderRuleFile([...current, group])) > maxBytes) parts.push([group]);
+        else current.push(group);
+      }
+      parts.forEach((part, i) => (files[`${owner}-${i + 1}.rules.yaml`] = renderRuleFile(part)));
+    }
     return files;
   }
 }
