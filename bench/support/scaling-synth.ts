@@ -14,6 +14,7 @@
  * to add them first. Everything else is the real pipeline: `synthesizeAll` (config validation,
  * SLO generation, toJson, YAML) and `writeOutput`.
  */
+import { ApiObject } from 'cdk8s';
 import { production, staging } from '../../lib/config';
 import { PrometheusChart } from '../../lib/components/prometheus';
 import { RuleRegistry } from '../../lib/observability/rule-registry';
@@ -37,23 +38,36 @@ function main(): void {
     servicesMs += performance.now() - t;
     original.call(this);
   };
-  // The size of the stack Prometheus's rules ConfigMap (data only), per environment.
+  // The rule files of the stack's Prometheus (all of its rules ConfigMaps), per environment.
   const rulesConfigMapBytes: number[] = [];
   const ruleFiles = RuleRegistry.prototype.ruleFiles;
-  RuleRegistry.prototype.ruleFiles = function (this: RuleRegistry) {
-    const files = ruleFiles.call(this);
+  RuleRegistry.prototype.ruleFiles = function (this: RuleRegistry, ...args: Parameters<RuleRegistry['ruleFiles']>) {
+    const files = ruleFiles.apply(this, args);
     rulesConfigMapBytes.push(Object.entries(files).reduce((a, [k, v]) => a + Buffer.byteLength(k) + Buffer.byteLength(v), 0));
     return files;
   };
-  const t0 = performance.now();
+  // Every object rendered, to find the largest one after the timed part.
+  const rendered: unknown[] = [];
+  const toJson = ApiObject.prototype.toJson;
+  ApiObject.prototype.toJson = function (this: ApiObject) {
+    const json = toJson.call(this);
+    rendered.push(json);
+    return json;
+  };
   const withSlos = (c: StackConfig): StackConfig => ({
     ...c,
     slos: { ...c.slos, declarations: [...c.slos.declarations, ...Array.from({ length: n }, (_, i) => gettingStartedSlo(serviceName(i)))] },
   });
+  const t0 = performance.now();
   const files = synthesizeAll([withSlos(staging), withSlos(production)]);
   const t1 = performance.now();
   writeOutput(outdir, files);
   const t2 = performance.now();
+  let largest = { bytes: 0, name: '' };
+  for (const o of rendered as Array<{ kind: string; metadata?: { name?: string } }>) {
+    const size = Buffer.byteLength(JSON.stringify(o));
+    if (size > largest.bytes) largest = { bytes: size, name: `${o.kind}/${o.metadata?.name}` };
+  }
   let bytes = 0;
   let objects = 0;
   for (const content of files.values()) {
@@ -61,7 +75,7 @@ function main(): void {
     objects += (content.match(/^kind: /gm) ?? []).length;
   }
   process.stdout.write(
-    JSON.stringify({ n, loadMs: loadedAt, servicesMs, synthMs: t1 - t0, writeMs: t2 - t1, totalInProcessMs: t2, files: files.size, objects, bytes, rulesConfigMapBytes: Math.max(...rulesConfigMapBytes) }) + '\n',
+    JSON.stringify({ n, loadMs: loadedAt, servicesMs, synthMs: t1 - t0, writeMs: t2 - t1, totalInProcessMs: t2, files: files.size, objects, bytes, rulesBytes: Math.max(...rulesConfigMapBytes), largestObjectBytes: largest.bytes, largestObject: largest.name }) + '\n',
   );
 }
 
