@@ -1,13 +1,16 @@
-import { ApiObject, Chart, Lazy } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import type { StackConfig } from '../config/types';
 import { PrometheusRule } from '../../imports/monitoring.coreos.com';
 import { RuleGroup, ruleFileGroup } from '../observability/rule-group';
-import { RuleRegistry } from '../observability/rule-registry';
+import { RuleRegistry, splitRuleGroups } from '../observability/rule-registry';
 import { ScrapeTarget } from '../observability/scrape-target';
 import { selectorLabels, standardLabels } from './labels';
 import { podTemplate, PodTemplateSpec } from './workload';
+
+/** Largest rule-file text of one PrometheusRule (its JSON, in the last-applied annotation, is a little larger). */
+export const PROMETHEUS_RULE_MAX_BYTES = 160 * 1024;
 
 /** What every component receives from the stack. */
 export interface StackContext {
@@ -28,6 +31,7 @@ export class ComponentChart extends Chart {
   readonly selector: Record<string, string>;
   /** Labels for pod templates (selector + standard labels). */
   readonly podLabels: Record<string, string>;
+  private prometheusRules = 0;
 
   constructor(scope: Construct, readonly ctx: StackContext, readonly componentName: string, component: string) {
     super(scope, componentName, { labels: standardLabels(ctx.config, componentName, component), disableResourceNameHashes: true });
@@ -44,19 +48,24 @@ export class ComponentChart extends Chart {
 
   /**
    * Registers rule groups (validated: a bad PromQL expression fails the synth naming the
-   * group and rule) and emits them as this component's PrometheusRule.
+   * group and rule) and emits them as this component's PrometheusRule: `<name>`, then
+   * `<name>-2`, ... when the groups would make one object larger than
+   * PROMETHEUS_RULE_MAX_BYTES (client-side `kubectl apply` stores the whole object in a
+   * 256 KiB annotation).
    */
   addRuleGroups(groups: readonly RuleGroup[]): void {
     if (groups.length === 0) return;
-    const first = this.ctx.rules.groups(this.componentName).length === 0;
     this.ctx.rules.add(this.componentName, groups);
-    if (!first) return;
-    new ApiObject(this, 'prometheusrule', {
-      apiVersion: PrometheusRule.GVK.apiVersion,
-      kind: PrometheusRule.GVK.kind,
-      metadata: { name: this.componentName, namespace: this.ns },
-      spec: { groups: Lazy.any({ produce: () => this.ctx.rules.groups(this.componentName).map(ruleFileGroup) }) },
-    });
+    for (const part of splitRuleGroups(groups, PROMETHEUS_RULE_MAX_BYTES, this.componentName)) {
+      this.prometheusRules += 1;
+      const name = this.prometheusRules === 1 ? this.componentName : `${this.componentName}-${this.prometheusRules}`;
+      new ApiObject(this, this.prometheusRules === 1 ? 'prometheusrule' : `prometheusrule-${this.prometheusRules}`, {
+        apiVersion: PrometheusRule.GVK.apiVersion,
+        kind: PrometheusRule.GVK.kind,
+        metadata: { name, namespace: this.ns },
+        spec: { groups: part.map(ruleFileGroup) },
+      });
+    }
   }
 
   /** Declares the component's scrape target: returns the pod annotations, emits the monitor. */

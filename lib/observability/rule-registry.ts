@@ -1,5 +1,31 @@
 import { RuleGroup, renderRuleFile, ruleGroupProblems } from './rule-group';
 
+const RULE_FILE_HEADER_BYTES = Buffer.byteLength('groups:\n');
+
+/**
+ * Splits groups, in order, into parts whose rule file stays within `maxBytes` (whole
+ * groups only). Each group is rendered once: a file is `groups:` plus each group's block.
+ */
+export function splitRuleGroups(groups: readonly RuleGroup[], maxBytes: number, owner = 'rules'): RuleGroup[][] {
+  if (maxBytes === Number.POSITIVE_INFINITY) return [[...groups]];
+  const parts: RuleGroup[][] = [[]];
+  let partBytes = 0;
+  for (const group of groups) {
+    const bytes = Buffer.byteLength(renderRuleFile([group]));
+    if (bytes > maxBytes) throw new Error(`${owner}.ruleGroups[${group.name}]: ${bytes} bytes of rules in one group, over the ${maxBytes}-byte limit of one Kubernetes object; split the group`);
+    const current = parts[parts.length - 1];
+    const added = current.length === 0 ? bytes : bytes - RULE_FILE_HEADER_BYTES;
+    if (current.length > 0 && partBytes + added > maxBytes) {
+      parts.push([group]);
+      partBytes = bytes;
+    } else {
+      current.push(group);
+      partBytes += added;
+    }
+  }
+  return parts;
+}
+
 /**
  * Every rule group of the stack, by owning component, in registration order. The owner
  * emits its PrometheusRule; Prometheus mounts one rule file per owner. Both come from
@@ -41,21 +67,9 @@ export class RuleRegistry {
   ruleFiles(maxBytes: number = Number.POSITIVE_INFINITY): Record<string, string> {
     const files: Record<string, string> = {};
     for (const owner of [...this.byOwner.keys()].sort()) {
-      const groups = this.byOwner.get(owner)!;
-      const whole = renderRuleFile(groups);
-      if (Buffer.byteLength(whole) <= maxBytes) {
-        files[`${owner}.rules.yaml`] = whole;
-        continue;
-      }
-      const parts: RuleGroup[][] = [[]];
-      for (const group of groups) {
-        const single = renderRuleFile([group]);
-        if (Buffer.byteLength(single) > maxBytes) throw new Error(`${owner}.ruleGroups[${group.name}]: ${Buffer.byteLength(single)} bytes of rules in one group, over the ${maxBytes}-byte limit of a rules ConfigMap; split the group`);
-        const current = parts[parts.length - 1];
-        if (current.length > 0 && Buffer.byteLength(renderRuleFile([...current, group])) > maxBytes) parts.push([group]);
-        else current.push(group);
-      }
-      parts.forEach((part, i) => (files[`${owner}-${i + 1}.rules.yaml`] = renderRuleFile(part)));
+      const parts = splitRuleGroups(this.byOwner.get(owner)!, maxBytes, owner);
+      if (parts.length === 1) files[`${owner}.rules.yaml`] = renderRuleFile(parts[0]);
+      else parts.forEach((part, i) => (files[`${owner}-${i + 1}.rules.yaml`] = renderRuleFile(part)));
     }
     return files;
   }
