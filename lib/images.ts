@@ -21,7 +21,8 @@ export const IMAGES = {
   fluentd: 'docker.io/fluent/fluentd-kubernetes-daemonset:v1.18.0-debian-elasticsearch8-1.5',
   kubeStateMetrics: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.16.0',
   nodeExporter: 'quay.io/prometheus/node-exporter:v1.9.1',
-  configReloader: 'quay.io/prometheus-operator/prometheus-config-reloader:v0.85.0',
+  /** The same prometheus-operator release as the CRDs in imports/crds. */
+  configReloader: 'quay.io/prometheus-operator/prometheus-config-reloader:v0.93.0',
   exporter: 'ghcr.io/observability-stack/app-exporter:0.1.0',
 } as const;
 
