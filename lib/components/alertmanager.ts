@@ -98,10 +98,8 @@ export class AlertmanagerChart extends ComponentChart {
     const reloader = configReloader({
       reloadUrl: `http://127.0.0.1:${ALERTMANAGER_PORT}/-/reload`,
       watchedDirs: [CONFIG_DIR, SECRETS_DIR],
-      volumeMounts: [
-        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-        { name: 'receivers', mountPath: SECRETS_DIR, readOnly: true },
-      ],
+      // The config it watches is what the server reads: the server's read-only mounts.
+      volumeMounts: (alertmanager.volumeMounts ?? []).filter((m) => m.readOnly),
     });
 
     new k8s.KubeStatefulSet(this, 'statefulset', {

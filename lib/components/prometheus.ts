@@ -173,10 +173,8 @@ export class PrometheusChart extends ComponentChart {
       reloadUrl: `http://127.0.0.1:${PROMETHEUS_PORT}/-/reload`,
       configFile: `${CONFIG_DIR}/prometheus.yml`,
       watchedDirs: [RULES_DIR],
-      volumeMounts: [
-        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-        { name: 'rules', mountPath: RULES_DIR, readOnly: true },
-      ],
+      // The config it watches is what the server reads: the server's read-only mounts.
+      volumeMounts: (prometheus.volumeMounts ?? []).filter((m) => m.readOnly),
     });
 
     const headlessName = 'prometheus-headless';

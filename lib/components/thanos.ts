@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
-import type { ObjectStorageConfig, Resources, StackConfig } from '../config/types';
+import { OBJECT_STORAGE_SECRET_KEYS, ObjectStorageConfig, Resources, StackConfig } from '../config/types';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
@@ -18,12 +18,7 @@ const OBJSTORE_DIR = '/etc/thanos/objstore';
 export const OBJSTORE_CONFIGMAP = 'thanos-objstore';
 
 /** Keys of the object-storage credentials Secret (README: "Secrets"). */
-export const OBJSTORE_SECRET_KEYS = {
-  s3AccessKeyId: 'access-key-id',
-  s3SecretAccessKey: 'secret-access-key',
-  gcsServiceAccount: 'service-account.json',
-  azureAccountKey: 'account-key',
-} as const;
+export const OBJSTORE_SECRET_KEYS = OBJECT_STORAGE_SECRET_KEYS;
 
 /**
  * The typed objstore input of a config: a named Secret gives static credentials, no

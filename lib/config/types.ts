@@ -108,6 +108,18 @@ export interface GrafanaConfig {
   readonly externalUrl?: string;
 }
 
+/**
+ * Keys of an object-storage credentials Secret (`credentialsSecret`), the same for Thanos
+ * and Loki: S3 `access-key-id` + `secret-access-key`, GCS `service-account.json`, Azure
+ * `account-key`. Without a Secret, the pods use workload identity.
+ */
+export const OBJECT_STORAGE_SECRET_KEYS = {
+  s3AccessKeyId: 'access-key-id',
+  s3SecretAccessKey: 'secret-access-key',
+  gcsServiceAccount: 'service-account.json',
+  azureAccountKey: 'account-key',
+} as const;
+
 export type ObjectStorageConfig =
   | { readonly backend: 'filesystem' }
   | { readonly backend: 's3'; readonly bucket: string; readonly endpoint: string; readonly region?: string; readonly credentialsSecret?: SecretRef }

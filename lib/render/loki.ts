@@ -1,4 +1,4 @@
-import type { ObjectStorageConfig } from '../config/types';
+import { OBJECT_STORAGE_SECRET_KEYS, ObjectStorageConfig } from '../config/types';
 import { toYaml } from './yaml';
 
 /**
@@ -43,13 +43,8 @@ export const LOKI_ENV = {
   gcsCredentialsFile: 'GOOGLE_APPLICATION_CREDENTIALS',
 } as const;
 
-/** Keys the user's object-storage Secret must hold, per backend. */
-export const LOKI_SECRET_KEYS = {
-  s3AccessKeyId: 'access-key-id',
-  s3SecretAccessKey: 'secret-access-key',
-  azureAccountKey: 'account-key',
-  gcsServiceAccount: 'service-account.json',
-} as const;
+/** Keys the user's object-storage Secret must hold, per backend (shared with Thanos). */
+export const LOKI_SECRET_KEYS = OBJECT_STORAGE_SECRET_KEYS;
 
 /** Where the GCS service-account key is mounted (GOOGLE_APPLICATION_CREDENTIALS points at it). */
 export const LOKI_GCS_KEY_DIR = '/etc/loki/gcs';
