@@ -67,8 +67,9 @@ export const DEFAULT_SETTINGS: HarnessSettings = {
   // When a change reaches the two Alertmanagers between their (millisecond-apart) flushes,
   // one flushes the state before the change, waits its peer_timeout, finds the other's
   // notification log entry different and sends its stale view: a notification that repeats
-  // an earlier one (seen in this harness with 5s). Production's 30s group_wait with a 30s
-  // evaluation interval has the same alignment.
+  // an earlier one (seen in this harness with 5s). The production defaults avoid the same
+  // alignment: group_wait 10s/25s/55s against a 30s evaluation interval
+  // (DEFAULT_ROUTE_TIMINGS in lib/render/alertmanager.ts).
   groupWait: '4500ms',
   groupInterval: '5s',
   exporter: { interval: '0.25', requestsPerSecond: '1000', seed: '7' },

@@ -12,6 +12,8 @@ import {
   alertmanagerSecretKeys,
   renderAlertmanagerConfig,
 } from '../lib/render/alertmanager';
+import { production as productionConfig, staging as stagingConfig } from '../lib/config';
+import { durationMs as configDurationMs } from '../lib/config/validate';
 import { amtool, tempFiles, toolPath, withFiles } from './support/tools';
 
 const SECRETS = '/etc/alertmanager/secrets';
@@ -171,13 +173,23 @@ describe('renderAlertmanagerConfig', () => {
   it('grouping and timing per severity come from the input', () => {
     const cfg = renderAlertmanagerConfig({ ...productionMinimal, routing: { critical: { groupWait: '5s', repeatInterval: '30m' }, info: { groupBy: ['...'] } } });
     const route = cfg.route as { routes: Record<string, unknown>[] } & Record<string, unknown>;
-    expect(route).toMatchObject({ receiver: 'default', group_wait: '30s', group_interval: '5m', repeat_interval: '4h' });
+    expect(route).toMatchObject({ receiver: 'default', group_wait: '25s', group_interval: '5m', repeat_interval: '4h' });
     const byReceiver = (r: string): Record<string, unknown> => route.routes.find((x) => x.receiver === r) as Record<string, unknown>;
     expect(byReceiver('pagerduty-critical')).toMatchObject({ continue: true, group_wait: '5s', group_interval: '5m', repeat_interval: '30m' });
     expect(byReceiver('slack-critical')).toMatchObject({ group_wait: '5s', repeat_interval: '30m' });
     expect(byReceiver('slack-critical').continue).toBeUndefined();
     expect(byReceiver('default')).toMatchObject({ matchers: ['severity="info"'], group_by: ['...'], repeat_interval: '24h' });
     expect(renderAlertmanagerConfig({ ...staging, resolveTimeout: '10m' }).global).toEqual({ resolve_timeout: '10m' });
+  });
+
+  it('default group_wait is never a whole number of the stack\'s evaluation intervals (flushes fall between evaluations)', () => {
+    const route = renderAlertmanagerConfig(production).route as { group_wait: string; routes: { group_wait?: string }[] };
+    const waits = [route.group_wait, ...route.routes.map((r) => r.group_wait)].filter((w): w is string => w !== undefined);
+    expect(new Set(waits)).toEqual(new Set(['10s', '25s', '55s']));
+    for (const config of [stagingConfig, productionConfig]) {
+      const evaluation = configDurationMs(config.prometheus.evaluationInterval);
+      for (const wait of waits) expect([wait, configDurationMs(wait) % evaluation]).not.toEqual([wait, 0]);
+    }
   });
 
   it('output is deterministic (snapshot of production)', () => {

@@ -176,12 +176,20 @@ export const DEFAULT_SECRET_KEYS = {
 /**
  * Pages are grouped tight and repeated hourly while firing; warnings every 4h; info daily.
  * repeat_interval stays under Alertmanager's default 120h notification-log retention.
+ *
+ * group_wait is deliberately not a multiple of the 30s (or 15s, 10s) evaluation interval, and
+ * group_interval then keeps the offset: a group's flushes fall seconds away from the rule
+ * evaluations that add or resolve its alerts. When they coincide, a change can reach the
+ * Alertmanager replicas between their flushes (milliseconds apart); one flushes the older
+ * state, finds its peer's notification-log entry different after peer_timeout and sends a
+ * notification that repeats an earlier one. The e2e suite reproduced this duplicate with
+ * group_wait equal to the evaluation interval (e2e/harness.ts).
  */
 export const DEFAULT_ROUTE_TIMINGS: Readonly<Record<'default' | AlertSeverity, ResolvedRouteTiming>> = {
-  default: { groupBy: ['alertname', 'namespace', 'service'], groupWait: '30s', groupInterval: '5m', repeatInterval: '4h' },
+  default: { groupBy: ['alertname', 'namespace', 'service'], groupWait: '25s', groupInterval: '5m', repeatInterval: '4h' },
   critical: { groupBy: ['alertname', 'namespace', 'service'], groupWait: '10s', groupInterval: '5m', repeatInterval: '1h' },
-  warning: { groupBy: ['alertname', 'namespace', 'service'], groupWait: '30s', groupInterval: '5m', repeatInterval: '4h' },
-  info: { groupBy: ['alertname', 'namespace'], groupWait: '1m', groupInterval: '15m', repeatInterval: '24h' },
+  warning: { groupBy: ['alertname', 'namespace', 'service'], groupWait: '25s', groupInterval: '5m', repeatInterval: '4h' },
+  info: { groupBy: ['alertname', 'namespace'], groupWait: '55s', groupInterval: '15m', repeatInterval: '24h' },
 };
 
 const SEVERITIES: readonly AlertSeverity[] = ['critical', 'warning', 'info'];
