@@ -90,11 +90,8 @@ export function writeOutput(outdir: string, files: OutputFiles): void {
   const old = `${target}.old-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   try {
-    for (const [rel, content] of files) {
-      const path = join(staging, rel);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, content);
-    }
+    for (const dir of new Set([...files.keys()].map((rel) => dirname(join(staging, rel))))) mkdirSync(dir, { recursive: true });
+    for (const [rel, content] of files) writeFileSync(join(staging, rel), content);
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
     throw err;

@@ -134,6 +134,10 @@ describe('a failed synth writes nothing', () => {
     mkdirSync(out);
     writeFileSync(join(out, 'stale.yaml'), 'x: 1\n');
     expect(runSynth([staging, production], out)).toBe(0);
+    // Every synthesized file, nested folders included, is written with its exact content.
+    const files = synthesizeAll([staging, production]);
+    expect(files.has('production/operator/kustomization.yaml')).toBe(true);
+    for (const [rel, content] of files) expect({ rel, same: readFileSync(join(out, rel), 'utf8') === content }).toEqual({ rel, same: true });
     expect(existsSync(join(out, 'staging', 'kustomization.yaml'))).toBe(true);
     expect(existsSync(join(out, 'production', 'kustomization.yaml'))).toBe(true);
     expect(existsSync(join(out, 'stale.yaml'))).toBe(false);
