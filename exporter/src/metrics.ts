@@ -81,6 +81,9 @@ interface Guarded {
   readonly metric: AppMetric;
   readonly admitted: Set<string>;
   readonly overflow: Set<string>;
+  /** Histograms: the upper bounds and their keys in prom-client's bucketValues. */
+  readonly bounds: readonly number[];
+  readonly boundKeys: readonly string[];
 }
 
 /** The exporter's own metrics. */
@@ -99,6 +102,74 @@ export interface ExporterMetrics {
 
 const KEY_SEP = '\u0001';
 
+/**
+ * prom-client 15 keeps each series of a metric in `hashMap`, under a key made of the label
+ * names (sorted) and values; a counter's series is `{ value }`, a histogram's
+ * `{ sum, count, bucketValues }` with one count per upper bound. Adding to a series found there
+ * directly costs a fraction of `inc(labels)` / `observe(labels)`, which validate and hash the
+ * labels object on every call. Used only when PROM_SERIES_LAYOUT holds (checked once, on
+ * throwaway metrics); a series that is not there (new, or after a reset) goes through the
+ * public call, which creates it.
+ */
+interface PromInternals {
+  readonly hashMap?: Record<string, { value?: number; sum?: number; count?: number; bucketValues?: Record<string, number> } | undefined>;
+  readonly sortedLabelNames?: readonly string[];
+  readonly upperBounds?: readonly number[];
+}
+
+function promHash(sortedLabelNames: readonly string[], labels: Labels): string {
+  let hash = '';
+  for (const name of sortedLabelNames) {
+    const v = labels[name];
+    if (v !== undefined) hash += `${name}:${v},`;
+  }
+  return hash;
+}
+
+const PROM_SERIES_LAYOUT: boolean = (() => {
+  try {
+    const labels = { b: 'y', a: 'x' };
+    const c = new Counter({ name: 'layout_probe_total', help: 'probe', labelNames: ['b', 'a'], registers: [] });
+    c.inc(labels, 2);
+    const h = new Histogram({ name: 'layout_probe', help: 'probe', labelNames: ['b', 'a'], buckets: [0.5, 1], registers: [] });
+    h.observe(labels, 0.75);
+    const ci = c as unknown as PromInternals;
+    const hi = h as unknown as PromInternals;
+    if (!ci.sortedLabelNames || !hi.sortedLabelNames || !Array.isArray(hi.upperBounds)) return false;
+    const cs = ci.hashMap?.[promHash(ci.sortedLabelNames, labels)];
+    const hs = hi.hashMap?.[promHash(hi.sortedLabelNames, labels)];
+    return cs?.value === 2 && hs?.sum === 0.75 && hs.count === 1 && hs.bucketValues?.['0.5'] === 0 && hs.bucketValues['1'] === 1;
+  } catch {
+    return false;
+  }
+})();
+
+/** One admitted label set of a counter or histogram, ready to record into. */
+interface Series {
+  readonly labels: Record<string, string>;
+  /** prom-client's key of the series. */
+  readonly hash: string;
+}
+
+/** The series observeRequest records one (method, route, status) into, filled as they are first used. */
+interface RequestSeries {
+  readonly method: string;
+  readonly route: string;
+  readonly statusClass: string;
+  requests?: Series;
+  duration?: Series;
+  requestSize?: Series;
+  responseSize?: Series;
+}
+
+function checkDelta(name: string, delta: number): void {
+  if (!(delta >= 0) || !Number.isFinite(delta)) throw new Error(`${name}: a counter only goes up; delta must be a finite number >= 0, got ${delta}`);
+}
+
+function checkObservation(name: string, value: number): void {
+  if (!(value >= 0) || !Number.isFinite(value)) throw new Error(`${name}: value must be a finite number >= 0, got ${value}`);
+}
+
 export class AppMetrics {
   readonly registry = new Registry();
   readonly slo: SloTracker;
@@ -107,6 +178,12 @@ export class AppMetrics {
   private readonly now: () => number;
   private readonly guarded = new Map<string, Guarded>();
   private readonly labels: LabelNormalizer;
+  /** Folds and drops so far: a label set whose recording made none can be cached. */
+  private sideEffects = 0;
+  /** observeRequest's series by method, route and status; bounded (see requestSeries). */
+  private readonly requestCache = new Map<string, RequestSeries>();
+  private readonly requestCacheMax: number;
+  private readonly g: { requests: Guarded; duration: Guarded; requestSize: Guarded; responseSize: Guarded };
 
   constructor(options: AppMetricsOptions = {}) {
     this.maxSeries = options.maxSeries ?? DEFAULT_MAX_SERIES;
@@ -114,7 +191,15 @@ export class AppMetrics {
     this.now = options.now ?? Date.now;
     this.slo = new SloTracker(options.slos ?? DEFAULT_SLOS, options.windows ?? defaultWindows());
     const folded = () => this.exporter.labelValuesFolded;
-    this.labels = new LabelNormalizer({ allow: options.allow, onFold: (metric, label) => folded().inc({ metric, label }) });
+    this.labels = new LabelNormalizer({
+      allow: options.allow,
+      onFold: (metric, label) => {
+        this.sideEffects++;
+        folded().inc({ metric, label });
+      },
+    });
+    // method case variants x label sets a metric can hold, with room to spare
+    this.requestCacheMax = Math.max(1000, 4 * this.maxSeries);
 
     const reg = [this.registry];
     const exporterMetrics: Partial<Record<string, AppMetric>> = {};
@@ -125,7 +210,10 @@ export class AppMetrics {
       else if (spec.type === 'histogram') metric = new Histogram({ ...common, buckets: [...(spec.buckets ?? [])] });
       else metric = new Gauge(this.sloCollector(spec) ? { ...common, collect: this.sloCollector(spec) } : common);
       if (spec.category === 'exporter' || spec.category === 'slo') exporterMetrics[spec.name] = metric;
-      else this.guarded.set(spec.name, { spec, metric, admitted: new Set(), overflow: new Set() });
+      else {
+        const bounds = (metric as unknown as PromInternals).upperBounds ?? [];
+        this.guarded.set(spec.name, { spec, metric, admitted: new Set(), overflow: new Set(), bounds, boundKeys: bounds.map(String) });
+      }
     }
     const get = <T>(name: string) => exporterMetrics[name] as unknown as T;
     this.exporter = {
@@ -146,6 +234,7 @@ export class AppMetrics {
     this.exporter.incidentActive.set(0);
     this.exporter.incidentErrorRatio.set(0);
     for (const name of this.guarded.keys()) this.exporter.series.set({ metric: name }, 0);
+    this.g = { requests: this.guard(M.httpRequests), duration: this.guard(M.httpRequestDuration), requestSize: this.guard(M.httpRequestSize), responseSize: this.guard(M.httpResponseSize) };
 
     if (options.defaultMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry });
@@ -196,6 +285,7 @@ export class AppMetrics {
       this.exporter.series.set({ metric: g.spec.name }, g.admitted.size + g.overflow.size);
       return labels;
     }
+    this.sideEffects++;
     this.exporter.seriesDropped.inc({ metric: g.spec.name });
     if (g.spec.type === 'gauge') return undefined;
     const folded = Object.fromEntries(g.spec.labels.map((l) => [l, isOpenLabel(l) ? OTHER : (labels[l] as string)]));
@@ -229,7 +319,7 @@ export class AppMetrics {
   inc(name: string, labels: Labels, delta = 1): void {
     const g = this.guard(name);
     if (g.spec.type !== 'counter') throw new Error(`${name} is a ${g.spec.type}, not a counter`);
-    if (!(delta >= 0) || !Number.isFinite(delta)) throw new Error(`${name}: a counter only goes up; delta must be a finite number >= 0, got ${delta}`);
+    checkDelta(name, delta);
     const l = this.admit(g, this.normalize(g.spec, labels)) as Record<string, string>;
     (g.metric as Counter<string>).inc(l, delta);
   }
@@ -238,7 +328,7 @@ export class AppMetrics {
   observe(name: string, labels: Labels, value: number): void {
     const g = this.guard(name);
     if (g.spec.type !== 'histogram') throw new Error(`${name} is a ${g.spec.type}, not a histogram`);
-    if (!(value >= 0) || !Number.isFinite(value)) throw new Error(`${name}: value must be a finite number >= 0, got ${value}`);
+    checkObservation(name, value);
     const l = this.admit(g, this.normalize(g.spec, labels)) as Record<string, string>;
     (g.metric as Histogram<string>).observe(l, value);
   }
@@ -249,6 +339,7 @@ export class AppMetrics {
     const l = this.normalize(g.spec, labels);
     const key = g.spec.labels.map((k) => l[k]).join(KEY_SEP);
     if (g.admitted.delete(key) || g.overflow.delete(key)) {
+      this.requestCache.clear();
       g.metric.remove(l);
       this.exporter.series.set({ metric: name }, g.admitted.size + g.overflow.size);
     }
@@ -270,6 +361,30 @@ export class AppMetrics {
 
   /** One completed HTTP request: counter, duration, sizes, SLO windows (at time `tMs`). */
   observeRequest(r: RequestObservation, tMs = this.now()): void {
+    if (r.route === undefined || r.errorType !== undefined) {
+      this.observeRequestLabelled(r, tMs);
+      return;
+    }
+    // The steps of observeRequestLabelled, in the same order (throwing at the same point), with
+    // the label sets of this method, route and status looked up once.
+    const e = this.requestSeries(r.method, r.route, r.status);
+    const g = this.g;
+    this.count(g.requests, e.requests ?? this.series(g.requests, e, 'requests'), 1);
+    checkObservation(M.httpRequestDuration, r.durationSeconds);
+    this.record(g.duration, e.duration ?? this.series(g.duration, e, 'duration'), r.durationSeconds);
+    if (r.requestBytes !== undefined) {
+      checkObservation(M.httpRequestSize, r.requestBytes);
+      this.record(g.requestSize, e.requestSize ?? this.series(g.requestSize, e, 'requestSize'), r.requestBytes);
+    }
+    if (r.responseBytes !== undefined) {
+      checkObservation(M.httpResponseSize, r.responseBytes);
+      this.record(g.responseSize, e.responseSize ?? this.series(g.responseSize, e, 'responseSize'), r.responseBytes);
+    }
+    this.slo.record(tMs, r);
+  }
+
+  /** observeRequest through the general inc and observe (labels normalized and admitted on every call). */
+  private observeRequestLabelled(r: RequestObservation, tMs: number): void {
     const route = this.route(r);
     const status_class = statusClass(r.status);
     const method = r.method;
@@ -279,6 +394,57 @@ export class AppMetrics {
     if (r.responseBytes !== undefined) this.observe(M.httpResponseSize, { method, route, status_class }, r.responseBytes);
     if (r.errorType !== undefined) this.inc(M.errors, { type: r.errorType, route, status_class });
     this.slo.record(tMs, { status: r.status, durationSeconds: r.durationSeconds });
+  }
+
+  private requestSeries(method: string, route: string, status: number): RequestSeries {
+    const key = `${method}${KEY_SEP}${route}${KEY_SEP}${status}`;
+    let e = this.requestCache.get(key);
+    if (e === undefined) {
+      e = { method, route, statusClass: statusClass(status) };
+      // Past the bound (raw values that all fold into a few label sets) nothing is cached: slower, same result.
+      if (this.requestCache.size < this.requestCacheMax) this.requestCache.set(key, e);
+    }
+    return e;
+  }
+
+  /**
+   * The label set a request records into on `g`, normalized and admitted exactly as inc and
+   * observe do. Cached in `e` unless that folded a value or hit the series cap: those count
+   * something on every call, so such a request takes this path every time.
+   */
+  private series(g: Guarded, e: RequestSeries, field: 'requests' | 'duration' | 'requestSize' | 'responseSize'): Series {
+    const raw: Labels = field === 'requestSize' ? { method: e.method, route: e.route } : { method: e.method, route: e.route, status_class: e.statusClass };
+    const before = this.sideEffects;
+    const labels = this.admit(g, this.normalize(g.spec, raw)) as Record<string, string>;
+    const s: Series = { labels, hash: promHash((g.metric as unknown as PromInternals).sortedLabelNames ?? [], labels) };
+    if (this.sideEffects === before) e[field] = s;
+    return s;
+  }
+
+  /** Add to a counter's series (delta checked). */
+  private count(g: Guarded, s: Series, delta: number): void {
+    const stored = PROM_SERIES_LAYOUT ? (g.metric as unknown as PromInternals).hashMap?.[s.hash] : undefined;
+    if (stored !== undefined && typeof stored.value === 'number') stored.value += delta;
+    else (g.metric as Counter<string>).inc(s.labels, delta);
+  }
+
+  /** Observe into a histogram's series (value checked). */
+  private record(g: Guarded, s: Series, value: number): void {
+    const stored = PROM_SERIES_LAYOUT ? (g.metric as unknown as PromInternals).hashMap?.[s.hash] : undefined;
+    if (stored === undefined || stored.bucketValues === undefined || stored.sum === undefined || stored.count === undefined) {
+      (g.metric as Histogram<string>).observe(s.labels, value);
+      return;
+    }
+    stored.sum += value;
+    stored.count += 1;
+    const bounds = g.bounds;
+    for (let i = 0; i < bounds.length; i++) {
+      if (value <= (bounds[i] as number)) {
+        const key = g.boundKeys[i] as string;
+        stored.bucketValues[key] = (stored.bucketValues[key] as number) + 1;
+        break;
+      }
+    }
   }
 
   /** An application error (not necessarily tied to a request). */
