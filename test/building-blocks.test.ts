@@ -6,7 +6,8 @@ import { ComponentChart } from '../lib/k8s/component';
 import { disruptionBudget } from '../lib/k8s/disruption-budget';
 import { networkPolicy } from '../lib/k8s/network-policy';
 import { container, podTemplate } from '../lib/k8s/workload';
-import { RuleGroup, renderRuleFile, ruleGroupProblems } from '../lib/observability/rule-group';
+import { RuleGroup, renderRuleFile, renderRuleFileAtOnce, ruleGroupProblems } from '../lib/observability/rule-group';
+import { MonitoringStack } from '../lib/stack';
 import { RuleRegistry } from '../lib/observability/rule-registry';
 import { ScrapeTarget } from '../lib/observability/scrape-target';
 import { promtool, withFiles } from './support/tools';
@@ -85,6 +86,16 @@ describe('rule group', () => {
     expect(ruleGroupProblems(bad).length).toBe(1);
     const res = withFiles({ 'bad.yaml': renderRuleFile([bad]) }, (dir) => promtool(['check', 'rules', 'bad.yaml'], { cwd: dir }));
     expect(res.status).not.toBe(0);
+  });
+
+  test('a file of several groups, built from each group\'s cached block, is the file rendered at once', () => {
+    const stack = new MonitoringStack(new App(), 'cache-check', production);
+    const groups = stack.context.rules.all();
+    expect(groups.length).toBeGreaterThan(10);
+    expect(renderRuleFile(groups)).toBe(renderRuleFileAtOnce(groups));
+    expect(renderRuleFile(groups.slice(3, 9))).toBe(renderRuleFileAtOnce(groups.slice(3, 9)));
+    expect(renderRuleFile([])).toBe(renderRuleFileAtOnce([]));
+    expect(renderRuleFile([])).toBe('groups: []\n');
   });
 
   test('duplicate group names across components are refused', () => {

@@ -99,3 +99,41 @@ describe('promqlError memoized by shape agrees with a fresh parse', () => {
     expect(promqlError('sum(rate(a{svc="two"}[30m])')?.message).toMatch(/syntax error at character/);
   });
 });
+
+describe('the SLO query classifiers, memoized by shape, answer as if asked afresh', () => {
+  // Each classifier's answer must not depend on what was asked before: ask in two orders,
+  // each in a fresh copy of the module (empty memo), and compare with one fresh module per query.
+  const queries = [
+    'sum(rate(http_requests_total{code=~"5..",job="a"}[5m]))',
+    'sum(rate(http_requests_total{code=~"5..",job="b"}[3d]))',
+    'sum by (code) (rate(http_requests_total{job="a"}[5m]))',
+    'sum by () (rate(x{a="b"}[1h]))',
+    '(sum(rate(a{le="0.5"}[5m])) - sum(rate(b{le="+Inf"}[5m])))',
+    'sum_over_time((count(up{job="x"} == 0))[5m:])',
+    'label_replace(sum(rate(x[5m])), "a", "b", "", "")',
+    'max_over_time(sum(rate(x{y="z"}[5m]))[1h:])',
+    'topk(1, sum(rate(x[5m])))',
+    'vector(1)',
+    'sum(rate(x{a="unterminated}[5m]))',
+    'sum(rate(x[5m]',
+  ];
+  type Classifiers = typeof import('../lib/observability/slo/promql');
+  const fresh = (): Classifiers => {
+    let m: Classifiers | undefined;
+    jest.isolateModules(() => {
+      m = require('../lib/observability/slo/promql') as Classifiers;
+    });
+    return m!;
+  };
+  const answers = (m: Classifiers, qs: string[]) => new Map(qs.map((q) => [q, [m.isEventAggregation(q), m.isLabelFreeVector(q)]]));
+
+  test('same answers in any order, and as one fresh module per query', () => {
+    const one = new Map(queries.map((q) => [q, [...answers(fresh(), [q]).get(q)!]]));
+    expect(answers(fresh(), queries)).toEqual(one);
+    expect(answers(fresh(), [...queries].reverse())).toEqual(one);
+    // The set is not trivial: both answers occur for both classifiers.
+    const values = [...one.values()];
+    expect(new Set(values.map((v) => v[0]))).toEqual(new Set([true, false]));
+    expect(new Set(values.map((v) => v[1]))).toEqual(new Set([true, false]));
+  });
+});

@@ -76,12 +76,31 @@ export function ruleGroupProblems(group: RuleGroup, path = `ruleGroups[${group.n
 }
 
 function sortedRecord(record: Record<string, string> | undefined): Record<string, string> | undefined {
-  if (!record || Object.keys(record).length === 0) return undefined;
-  return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]]));
+  if (!record) return undefined;
+  const keys = Object.keys(record);
+  if (keys.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const k of keys.sort()) out[k] = record[k];
+  return out;
 }
+
+// A group is converted and rendered once however many times it is used: by the PrometheusRule,
+// by the rule file and by the byte counts that split both (groups are immutable values).
+const fileGroups = new WeakMap<RuleGroup, Record<string, unknown>>();
+const groupBlocks = new WeakMap<RuleGroup, string>();
+const RULE_FILE_HEADER = 'groups:\n';
 
 /** The group in Prometheus rule-file form (also the PrometheusRule `spec.groups[]` item). */
 export function ruleFileGroup(group: RuleGroup): Record<string, unknown> {
+  let out = fileGroups.get(group);
+  if (out === undefined) {
+    out = toRuleFileGroup(group);
+    fileGroups.set(group, out);
+  }
+  return out;
+}
+
+function toRuleFileGroup(group: RuleGroup): Record<string, unknown> {
   const out: Record<string, unknown> = { name: group.name };
   if (group.interval) out.interval = group.interval;
   out.rules = group.rules.map((rule) => {
@@ -106,7 +125,27 @@ export function ruleFileGroup(group: RuleGroup): Record<string, unknown> {
   return out;
 }
 
+/**
+ * The lines of one group in a rule file (`  - name: ...` and what follows): a file of several
+ * groups is `groups:` followed by each group's block exactly as in a file of its own, since
+ * YAML renders each item of a sequence independently of its siblings.
+ */
+function groupBlock(group: RuleGroup): string {
+  let block = groupBlocks.get(group);
+  if (block === undefined) {
+    block = toYaml({ groups: [ruleFileGroup(group)] }).slice(RULE_FILE_HEADER.length);
+    groupBlocks.set(group, block);
+  }
+  return block;
+}
+
 /** A Prometheus rule file holding the given groups. */
 export function renderRuleFile(groups: readonly RuleGroup[]): string {
-  return toYaml({ groups: groups.map(ruleFileGroup) });
+  if (groups.length === 0) return toYaml({ groups: [] });
+  return RULE_FILE_HEADER + groups.map(groupBlock).join('');
+}
+
+/** renderRuleFile without the per-group cache: one YAML rendering of the whole file (tests compare the two). */
+export function renderRuleFileAtOnce(groups: readonly RuleGroup[]): string {
+  return toYaml({ groups: groups.map(toRuleFileGroup) });
 }

@@ -1,3 +1,5 @@
+import { promqlShape } from '../query';
+
 // The grammar ships a CommonJS build with ESM-only type declarations (see lib/observability/query.ts).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parser } = require('@prometheus-io/lezer-promql') as typeof import('@prometheus-io/lezer-promql', { with: { 'resolution-mode': 'import' } });
@@ -112,8 +114,7 @@ function parse(query: string): SyntaxNode | undefined {
  * False when unsure.
  */
 export function isLabelFreeVector(query: string): boolean {
-  const top = parse(query);
-  return top !== undefined && kind(top) === 'label-free';
+  return memoByShape(labelFreeByShape, query, (top) => kind(top) === 'label-free');
 }
 
 /**
@@ -124,6 +125,25 @@ export function isLabelFreeVector(query: string): boolean {
  * whose `le` is spelled differently) must stay visible as "no data", not become 0 errors.
  */
 export function isEventAggregation(query: string): boolean {
-  const top = parse(query);
-  return top !== undefined && isSingleAggregation(top);
+  return memoByShape(eventAggregationByShape, query, isSingleAggregation);
+}
+
+const labelFreeByShape = new Map<string, boolean>();
+const eventAggregationByShape = new Map<string, boolean>();
+
+/**
+ * Both questions depend only on the tree's node types, never on a string's content or a
+ * range's duration, so they are answered once per shape (promqlShape): an SLO's query is
+ * asked once per window, and a generated set of SLOs has few shapes. An unparsable query
+ * answers false.
+ */
+function memoByShape(memo: Map<string, boolean>, query: string, test: (top: SyntaxNode) => boolean): boolean {
+  const key = promqlShape(query) ?? `\0${query}`;
+  let answer = memo.get(key);
+  if (answer === undefined) {
+    const top = parse(query);
+    answer = top !== undefined && test(top);
+    memo.set(key, answer);
+  }
+  return answer;
 }
