@@ -11,6 +11,7 @@ import {
   SloDeclaration,
   SloValidationError,
   bucketMatcher,
+  burnRateAlertExpression,
   burnRateWindows,
   exporterSlos,
   formatDuration,
@@ -27,6 +28,7 @@ import {
   sloRuleGroups,
   validateSlo,
   validateSlos,
+  windowPairName,
 } from '../lib/observability/slo';
 import { isEventAggregation, isLabelFreeVector } from '../lib/observability/slo/promql';
 import { AlertingRule, RecordingRule, isAlertingRule, renderRuleFile, ruleGroupProblems } from '../lib/observability/rule-group';
@@ -326,30 +328,28 @@ describe('sloRuleGroups: Sloth-compatible rules', () => {
     expect(groups[1].rules[6].labels).toMatchObject({ sloth_objective: '99', sloth_spec: 'prometheus/v1', sloth_mode: 'observability-stack' });
     // Latency: page only (ticket disabled).
     const alerts = sloRuleGroups(latency)[2].rules as AlertingRule[];
-    expect(alerts.map((a) => [a.alert, a.labels?.sloth_severity, a.labels?.sloth_alert_window])).toEqual([
-      ['CheckoutLatencyBudgetBurn', 'page', '1h/5m'],
-      ['CheckoutLatencyBudgetBurn', 'page', '6h/30m'],
-    ]);
+    expect(alerts.map((a) => [a.alert, a.labels?.sloth_severity])).toEqual([['CheckoutLatencyBudgetBurn', 'page']]);
+    expect([...alerts[0].expr.matchAll(/"sloth_alert_window", "([^"]+)"/g)].map((m) => m[1])).toEqual(['1h/5m', '6h/30m']);
   });
 
-  test('one alert rule per window pair, Sloth\'s thresholds, labels and annotations', () => {
+  test('one alert rule per severity (like Sloth), each window pair labelled in the expression; Sloth\'s thresholds, labels and annotations', () => {
     const alerts = sloRuleGroups(checkout()[0])[2].rules as AlertingRule[];
-    expect(alerts.map((a) => [a.labels?.sloth_severity, a.labels?.sloth_alert_window, a.labels?.severity])).toEqual([
-      ['page', '1h/5m', 'critical'],
-      ['page', '6h/30m', 'critical'],
-      ['ticket', '1d/2h', 'warning'],
-      ['ticket', '3d/6h', 'warning'],
+    expect(alerts.map((a) => [a.labels?.sloth_severity, a.labels?.severity])).toEqual([
+      ['page', 'critical'],
+      ['ticket', 'warning'],
     ]);
     const filter = '{sloth_id="checkout-requests-availability", sloth_service="checkout", sloth_slo="requests-availability"}';
+    const side = (w: string, factor: string) => `max(slo:sli_error:ratio_rate${w}${filter} > (${factor} * 0.01)) without (sloth_window)`;
     expect(alerts[0].expr).toBe(
-      `max(slo:sli_error:ratio_rate5m${filter} > (14.4 * 0.01)) without (sloth_window)\nand\nmax(slo:sli_error:ratio_rate1h${filter} > (14.4 * 0.01)) without (sloth_window)\n`,
+      `label_replace(\n  ${side('5m', '14.4')}\n  and\n  ${side('1h', '14.4')},\n  "sloth_alert_window", "1h/5m", "", ""\n)\n` +
+        `or\nlabel_replace(\n  ${side('30m', '6')}\n  and\n  ${side('6h', '6')},\n  "sloth_alert_window", "6h/30m", "", ""\n)\n`,
     );
-    expect(alerts[3].expr).toContain('slo:sli_error:ratio_rate3d');
-    expect(alerts[3].expr).toContain('(1 * 0.01)');
+    expect(alerts[1].expr).toContain(side('3d', '1'));
+    expect(alerts[1].expr).toContain('"sloth_alert_window", "3d/6h", "", ""');
+    // The window label comes from the expression only: a rule label would override it.
     expect(alerts[0].labels).toEqual({
       category: 'application',
       severity: 'critical',
-      sloth_alert_window: '1h/5m',
       sloth_id: 'checkout-requests-availability',
       sloth_service: 'checkout',
       sloth_severity: 'page',
@@ -385,7 +385,7 @@ describe('sloRuleGroups: Sloth-compatible rules', () => {
 
   test('for: is set on the rules; no alert group when both alerts are disabled; extra labels', () => {
     const slo = validateSlo(api({ alerting: { name: 'A', for: '15m', pageAlert: { for: '2m' } } }));
-    expect((sloRuleGroups(slo)[2].rules as AlertingRule[]).map((a) => a.for)).toEqual(['2m', '2m', '15m', '15m']);
+    expect((sloRuleGroups(slo)[2].rules as AlertingRule[]).map((a) => a.for)).toEqual(['2m', '15m']);
     const quiet = validateSlo(api({ alerting: { pageAlert: { disable: true }, ticketAlert: { disable: true } } }));
     expect(sloRuleGroups(quiet).map((g) => g.name)).toEqual(['sloth-slo-sli-recordings-api-availability', 'sloth-slo-meta-recordings-api-availability']);
     const groups = generateSloRuleGroups([slo], { extraLabels: { cluster: 'eu1' } });
@@ -634,6 +634,93 @@ describe('promtool', () => {
           alertsAt('ApiAvailability', '8m', [['page', '1h/5m'], ['page', '6h/30m']]),
           alertsAt('ApiAvailability', '8m', [['ticket', '1d/2h'], ['ticket', '3d/6h']], 'pending'),
           alertsAt('ApiAvailability', '13m', [['page', '1h/5m'], ['page', '6h/30m'], ['ticket', '1d/2h'], ['ticket', '3d/6h']]),
+        ],
+      },
+    ]);
+    expectPass(res);
+  });
+  test('one rule per severity: each window pair is its own alert instance (labels, for:, activeAt), as with one rule per pair', () => {
+    // The alerts group alone, fed SLI ratios directly (budget 0.1%: page thresholds 1.44% for
+    // 1h/5m, 0.6% for 6h/30m). With and without `for`, against the same conditions written as
+    // one rule per window pair (the pair as a rule label).
+    const slo = (pageFor?: string) => validateSlo(api({ alerting: { name: 'ApiAvailability', pageAlert: { ...(pageFor ? { for: pageFor } : {}) }, ticketAlert: { disable: true } } }));
+    const alertsOnly = (s: Slo, name: string) => sloRuleGroups(s).filter((g) => g.name.startsWith('sloth-slo-alerts-')).map((g) => ({ ...g, name, rules: (g.rules as AlertingRule[]).map((r) => ({ ...r, alert: name })) }));
+    const perPair = (s: Slo, name: string) => [
+      {
+        name,
+        rules: s.pageAlert!.windows.map((w) => ({ alert: name, expr: burnRateAlertExpression(s, w), for: s.pageAlert!.for, labels: { sloth_severity: 'page', sloth_alert_window: windowPairName(w) } })),
+      },
+    ];
+    expect(alertsOnly(slo(), 'x')[0].rules).toHaveLength(1);
+    const groups = [...alertsOnly(slo(), 'Single'), ...alertsOnly(slo('5m'), 'SingleFor'), ...perPair(slo('5m'), 'SplitFor')];
+    const ratio = (window: string, values: string) => ({
+      series: `slo:sli_error:ratio_rate${window}{sloth_id="api-availability", sloth_service="api", sloth_slo="availability", sloth_window="${window}"}`,
+      values,
+    });
+    const ids = 'sloth_id="api-availability", sloth_service="api", sloth_slo="availability"';
+    const alerts = (eval_time: string, names: string, expected: Array<[string, string, string]>) => ({
+      expr: `group by (alertname, alertstate, sloth_alert_window) (ALERTS{alertname=~"${names}"})`,
+      eval_time,
+      exp_samples: expected.map(([alertname, state, pair]) => ({ labels: `{alertname="${alertname}", alertstate="${state}", sloth_alert_window="${pair}"}`, value: 1 })),
+    });
+    const both = (state: string, pair: string): Array<[string, string, string]> => [
+      ['SingleFor', state, pair],
+      ['SplitFor', state, pair],
+    ];
+    const res = promtoolTest(groups, [
+      {
+        // No for: both pairs hold -> two alerts, one per pair; 1h/5m stops at 5m and comes back
+        // at 10m while 6h/30m stays active since 0 (its activeAt, ALERTS_FOR_STATE, is 0).
+        interval: '1m',
+        input_series: [ratio('5m', '0.02x4 0.001x4 0.02x4'), ratio('1h', '0.02x14'), ratio('30m', '0.01x14'), ratio('6h', '0.01x14')],
+        alert_rule_test: [
+          {
+            eval_time: '2m',
+            alertname: 'Single',
+            exp_alerts: ['1h/5m', '6h/30m'].map((pair) => ({
+              exp_labels: { sloth_alert_window: pair, sloth_id: 'api-availability', sloth_service: 'api', sloth_severity: 'page', sloth_slo: 'availability' },
+              exp_annotations: {
+                title: '(page) api availability SLO error budget burn rate is too fast.',
+                summary: 'api availability SLO error budget burn rate is over expected.',
+                description:
+                  pair === '1h/5m'
+                    ? 'api availability (objective 99.9% over 30d) is burning its error budget at more than 14.4x the sustainable rate over both the last 1h and 5m (2% of the 30d budget in 1h; at this rate the whole budget lasts 2d2h). Error ratio over 5m: 2%.'
+                    : 'api availability (objective 99.9% over 30d) is burning its error budget at more than 6x the sustainable rate over both the last 6h and 30m (5% of the 30d budget in 6h; at this rate the whole budget lasts 5d). Error ratio over 30m: 1%.',
+              },
+            })),
+          },
+        ],
+        promql_expr_test: [
+          alerts('7m', 'Single', [['Single', 'firing', '6h/30m']]),
+          {
+            expr: 'ALERTS_FOR_STATE{alertname="Single"}',
+            eval_time: '12m',
+            exp_samples: [
+              { labels: `ALERTS_FOR_STATE{alertname="Single", ${ids}, sloth_alert_window="1h/5m", sloth_severity="page"}`, value: 600 },
+              { labels: `ALERTS_FOR_STATE{alertname="Single", ${ids}, sloth_alert_window="6h/30m", sloth_severity="page"}`, value: 0 },
+            ],
+          },
+        ],
+      },
+      {
+        // for: 5m. 1h/5m holds from 0; 6h/30m holds at 0-2m, not at 3-5m, again from 6m: 1h/5m
+        // fires at 5m, 6h/30m only at 11m (pending since 6m), as with one rule per pair.
+        interval: '1m',
+        input_series: [ratio('5m', '0.02x20'), ratio('1h', '0.02x20'), ratio('30m', '0.01x2 0.001x2 0.01x14'), ratio('6h', '0.01x20')],
+        promql_expr_test: [
+          alerts('2m', 'SingleFor|SplitFor', [...both('pending', '1h/5m'), ...both('pending', '6h/30m')]),
+          alerts('4m', 'SingleFor|SplitFor', both('pending', '1h/5m')),
+          alerts('5m', 'SingleFor|SplitFor', both('firing', '1h/5m')),
+          alerts('10m', 'SingleFor|SplitFor', [...both('firing', '1h/5m'), ...both('pending', '6h/30m')]),
+          alerts('11m', 'SingleFor|SplitFor', [...both('firing', '1h/5m'), ...both('firing', '6h/30m')]),
+          {
+            expr: 'sum by (alertname, sloth_alert_window) (ALERTS_FOR_STATE{alertname=~"SingleFor|SplitFor"})',
+            eval_time: '20m',
+            exp_samples: ['SingleFor', 'SplitFor'].flatMap((alertname) => [
+              { labels: `{alertname="${alertname}", sloth_alert_window="1h/5m"}`, value: 0 },
+              { labels: `{alertname="${alertname}", sloth_alert_window="6h/30m"}`, value: 360 },
+            ]),
+          },
         ],
       },
     ]);

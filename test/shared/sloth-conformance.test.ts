@@ -26,8 +26,8 @@
  *    NaN (0/0, no traffic) ours must record 0 (events SLI) or nothing (raw SLI); where
  *    Sloth records nothing, ours must record nothing but 0. These are the documented
  *    differences (lib/observability/slo/rules.ts), and they change no firing.
- *    Firing is compared per alert name + SLO + severity, not per label set, because we
- *    split each severity into one rule per window pair (label `sloth_alert_window`).
+ *    Firing is compared per alert name + SLO + severity, not per label set, because each
+ *    window pair of a severity is its own alert instance with us (label `sloth_alert_window`).
  * Non-vacuity: every (alert, SLO, severity) of Sloth's file must fire at some evaluation
  * time and be quiet at another, or the scenarios prove nothing about it.
  * Also checked: the same groups, rule names and label sets as Sloth (minus our documented

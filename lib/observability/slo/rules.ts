@@ -44,20 +44,34 @@ import { BurnRateWindow } from './windows';
  *    A raw SLI is `(query) >= -Inf`, which keeps every number and drops only NaN (a raw query
  *    that divides 0 by 0): no NaN is recorded, and none reaches the period window.
  *
- * 2. A label says which window pair fired. Sloth has one alert per severity whose expression
- *    is `(quick short and quick long) or (slow short and slow long)`. We emit one rule per
- *    window pair instead (same alert name and `sloth_severity`, plus
- *    `sloth_alert_window="1h/5m"` (long/short)). Without `for`, the alert of a severity
- *    fires at an evaluation exactly when either pair's condition holds, which is exactly
- *    when Sloth's OR fires: same firing times (the conformance suite checks it with promtool).
- *    When both pairs hold, two alerts fire (a route grouping by alertname or sloth_id sends
- *    them as one notification). Computing
- *    the label inside one expression instead would make the alert's label set (its identity)
- *    change when the pair changes, resolving and re-firing it mid-incident, and would apply
- *    `for:` to the OR rather than to a window pair.
+ * 2. A label says which window pair fired. Sloth has one alert rule per severity whose
+ *    expression is `(quick short and quick long) or (slow short and slow long)`. So do we (same
+ *    rule count, same selectors), with each branch labelled by a constant:
+ *
+ *        label_replace(quick short and quick long, "sloth_alert_window", "1h/5m", "", "")
+ *        or
+ *        label_replace(slow short and slow long, "sloth_alert_window", "6h/30m", "", "")
+ *
+ *    (`<long>/<short>`; an empty regex matches the empty value of the absent source label "",
+ *    so the label is always set). The label is fixed by the branch, never computed from values:
+ *    each branch yields its own series, `or` keeps both (their label sets differ), and
+ *    Prometheus keys alert instances, their `for:` timers and their activeAt by label set. So
+ *    each window pair is its own alert instance, exactly as if it were its own rule: a pair
+ *    that starts or stops holding neither resolves nor re-fires the other pair's alert, and
+ *    `for:` applies to each window pair, not to the OR. Without `for`, an alert of the severity
+ *    fires at an evaluation exactly when Sloth's OR fires (same firing times: the conformance
+ *    suite checks it with promtool); when both pairs hold, two alerts fire (a route grouping by
+ *    alertname or sloth_id sends them as one notification). Checked with `promtool test rules`
+ *    (test/slo.test.ts): both pairs firing give two alerts; with `for:`, a pair that holds long
+ *    enough fires while the other, interrupted, stays pending, with the same states and
+ *    activeAt as one rule per pair. The `description` annotation picks the pair's text by the
+ *    label (`{{ if eq $labels.sloth_alert_window ... }}`). (Custom windows giving both pairs the
+ *    same long/short windows would give both branches one label set: `or` then keeps one
+ *    series, one alert instance for either condition, which is still Sloth's OR.)
  *
  * 3. `for:` can be set (per SLO, per severity). Sloth has none; the default stays none. With
- *    `for`, each window pair's condition must hold for that long (the workbook's semantics).
+ *    `for`, each window pair's condition must hold for that long (the workbook's semantics;
+ *    see point 2).
  *
  * 4. Alert rules also carry `sloth_id`, `sloth_service` and `sloth_slo` as rule labels (the
  *    values the series already have, so alerts are unchanged): two SLOs sharing an alert name
@@ -183,7 +197,7 @@ function roundedDuration(ms: number): string {
   return formatDuration(Math.max(60_000, Math.round(ms / 60_000) * 60_000));
 }
 
-/** The expression of one window pair: Sloth's, with one pair instead of two OR'ed. */
+/** The condition of one window pair: one side of Sloth's OR. */
 export function burnRateAlertExpression(slo: Slo, w: BurnRateWindow): string {
   const filter = sloFilter(slo);
   const threshold = `(${goFloat(w.burnRateFactor)} * ${goFloat((100 - slo.objective) / 100)})`;
@@ -191,38 +205,58 @@ export function burnRateAlertExpression(slo: Slo, w: BurnRateWindow): string {
   return `${side(w.shortWindow)}\nand\n${side(w.longWindow)}\n`;
 }
 
-function alertRule(slo: Slo, alert: SloAlert, w: BurnRateWindow): AlertingRule {
+/**
+ * The expression of a severity's alert: Sloth's OR of its window pairs, each branch labelled
+ * with a constant `sloth_alert_window` (see the header, point 2).
+ */
+export function severityAlertExpression(slo: Slo, alert: SloAlert): string {
+  const indent = (text: string) => text.trimEnd().split('\n').map((line) => `  ${line}`).join('\n');
+  return `${alert.windows
+    .map((w) => `label_replace(\n${indent(burnRateAlertExpression(slo, w))},\n  ${JSON.stringify(ALERT_WINDOW_LABEL)}, ${JSON.stringify(windowPairName(w))}, "", ""\n)`)
+    .join('\nor\n')}\n`;
+}
+
+/** The default description of one window pair's alert. */
+function pairDescription(slo: Slo, w: BurnRateWindow): string {
   const factor = +w.burnRateFactor.toPrecision(4);
   const exhaustion = roundedDuration(slo.periodMs / w.burnRateFactor);
+  return (
+    `${factor}x the sustainable rate over both the last ${w.longWindow} and ${w.shortWindow} ` +
+    `(${w.errorBudgetPercent}% of the ${slo.period} budget in ${w.longWindow}; at this rate the whole budget lasts ${exhaustion}). ` +
+    `Error ratio over ${w.shortWindow}`
+  );
+}
+
+function alertRule(slo: Slo, alert: SloAlert): AlertingRule {
+  // One alert rule, one alert instance per window pair: the text of the pair that fired.
+  const [first, ...others] = alert.windows;
+  const perPair =
+    `{{ if eq $labels.${ALERT_WINDOW_LABEL} ${JSON.stringify(windowPairName(first))} }}${pairDescription(slo, first)}` +
+    others.map((w, i) => (i === others.length - 1 ? `{{ else }}` : `{{ else if eq $labels.${ALERT_WINDOW_LABEL} ${JSON.stringify(windowPairName(w))} }}`) + pairDescription(slo, w)).join('') +
+    '{{ end }}';
   const defaults = {
     title: `(${alert.severity}) {{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is too fast.`,
     summary: '{{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is over expected.',
     description:
       `${slo.service} ${slo.name} (objective ${goFloatFixed(slo.objective)}% over ${slo.period}) is burning its error budget at more than ` +
-      `${factor}x the sustainable rate over both the last ${w.longWindow} and ${w.shortWindow} ` +
-      `(${w.errorBudgetPercent}% of the ${slo.period} budget in ${w.longWindow}; at this rate the whole budget lasts ${exhaustion}). ` +
-      `Error ratio over ${w.shortWindow}: {{ $value | humanizePercentage }}.`,
+      `${perPair}: {{ $value | humanizePercentage }}.`,
   };
   return {
     alert: alert.name,
-    expr: burnRateAlertExpression(slo, w),
+    expr: severityAlertExpression(slo, alert),
     ...(alert.for ? { for: alert.for } : {}),
     // The SLO's id labels are on the series already; repeating them on the rule (same values)
     // keeps two SLOs that share an alert name (Sloth's multifile example) from being
-    // duplicate rules to `promtool check rules`.
-    labels: merge(alert.labels, sloIdLabels(slo), { sloth_severity: alert.severity, [ALERT_WINDOW_LABEL]: windowPairName(w) }),
+    // duplicate rules to `promtool check rules`. `sloth_alert_window` comes from the
+    // expression (a rule label would override it).
+    labels: merge(alert.labels, sloIdLabels(slo), { sloth_severity: alert.severity }),
     annotations: merge(defaults, alert.annotations),
   };
 }
 
-/** Step 3: the alerts, one rule per window pair (page quick, page slow, ticket quick, ticket slow). */
+/** Step 3: the alerts, one rule per severity (page, ticket), like Sloth's. */
 export function sloAlertRules(slo: Slo): AlertingRule[] {
-  const rules: AlertingRule[] = [];
-  for (const alert of [slo.pageAlert, slo.ticketAlert]) {
-    if (!alert) continue;
-    for (const w of alert.windows) rules.push(alertRule(slo, alert, w));
-  }
-  return rules;
+  return [slo.pageAlert, slo.ticketAlert].filter((a): a is SloAlert => !!a).map((alert) => alertRule(slo, alert));
 }
 
 /**
