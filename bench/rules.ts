@@ -1,7 +1,7 @@
 /**
  * Evaluation cost of the SLO rules in a real Prometheus, against Sloth's rules for the same SLOs.
  *
- *   npx tsx bench/rules.ts [--sizes=10,50] [--samples=6] [--history-hours=72] [--step=120]
+ *   npx tsx bench/rules.ts [--sizes=10,50] [--samples=6] [--history-hours=72] [--step=120] [--error-scale=1]
  *
  * - The SLOs: N copies of Sloth's getting-started SLO (bench/support/services.ts), one per
  *   service `svc-NNNN` (job label).
@@ -16,6 +16,8 @@
  *   per service): --history-hours of history every --step seconds, backfilled with
  *   `promtool tsdb create-blocks-from openmetrics` so that the long windows (1d, 3d) have data,
  *   then served live by this process on loopback (same counters, no reset) and scraped every 10 s.
+ *   --error-scale multiplies the error shares: at 1 (default) the SLOs burn their budget and
+ *   ticket alerts fire, at 0.1 they do not (the alert groups' cost depends on firing alerts).
  * - Debian's /usr/bin/prometheus (2.42) loads both rule files at once, evaluates every 10 s;
  *   after 3 warm-up rounds, `prometheus_rule_group_last_duration_seconds` of every group is
  *   read each round (--samples rounds): the cost of a round is the sum over a file's groups.
@@ -49,15 +51,16 @@ interface Series {
   readonly perSecond: number;
 }
 
-function seriesOf(services: number): Series[] {
+/** `errorScale` multiplies the error shares: 1 burns the budget (ticket alerts fire), 0.1 does not. */
+function seriesOf(services: number, errorScale: number): Series[] {
   const out: Series[] = [];
   for (let i = 0; i < services; i++) {
     for (const instance of ['a', 'b']) {
       const base = 5 + (i % 7);
       for (const [code, share] of [
         ['200', 1],
-        ['429', 0.0004 * (1 + (i % 3))],
-        ['500', 0.0006 * (1 + (i % 5))],
+        ['429', errorScale * 0.0004 * (1 + (i % 3))],
+        ['500', errorScale * 0.0006 * (1 + (i % 5))],
       ] as const) {
         out.push({ labels: `{job="${service(i)}",instance="${instance}",code="${code}"}`, perSecond: base * share });
       }
@@ -176,6 +179,8 @@ async function query(port: number, expr: string): Promise<Array<{ metric: Record
 interface RunResult {
   readonly perRound: Map<string, number[]>;
   readonly groups: Map<string, number>;
+  /** Alert instances firing at the end, per rule set. */
+  readonly firing: { readonly ours: number; readonly sloth: number };
 }
 
 async function runPrometheus(dir: string, data: string, files: Record<string, string>, targetPort: number, samples: number, n: number): Promise<RunResult> {
@@ -238,7 +243,11 @@ async function runPrometheus(dir: string, data: string, files: Record<string, st
       // off by far more (or absent).
       if (!(Math.abs(a - b) <= 1e-3 * Math.abs(b)) || !(b > 0)) throw new Error(`the 1h error ratio of ${service(0)}: ours ${a}, Sloth's ${b}`);
     }
-    return { perRound, groups };
+    // Prometheus templates every label and annotation of every active alert at each
+    // evaluation: the alert groups' cost depends on how many alerts are firing.
+    const firingOf = async (re: string) => Number((await query(port, `count(ALERTS{alertstate="firing",sloth_service=~"${re}"})`))[0]?.value[1] ?? 0);
+    const firing = { ours: await firingOf('svc-.*'), sloth: await firingOf('sloth-svc-.*') };
+    return { perRound, groups, firing };
   } finally {
     await prom.stop(10_000);
     removeTempDir(runDir);
@@ -248,11 +257,12 @@ async function runPrometheus(dir: string, data: string, files: Record<string, st
 // ---------------------------------------------------------------------------------------------
 
 export async function benchRules(argv: readonly string[]): Promise<void> {
-  const { options } = parseArgs(argv, ['sizes', 'samples', 'history-hours', 'step']);
+  const { options } = parseArgs(argv, ['sizes', 'samples', 'history-hours', 'step', 'error-scale']);
   const sizes = (options.get('sizes') ?? '10,50').split(',').map(Number);
   const samples = numberOption(options, 'samples', 6);
   const historyHours = numberOption(options, 'history-hours', 72);
   const step = numberOption(options, 'step', 120);
+  const errorScale = numberOption(options, 'error-scale', 1);
   printMachine(`rules: SLO rule evaluation in ${PROMETHEUS}, ${sizes.join(' and ')} SLOs, ${samples} rounds of ${INTERVAL_S} s after 3 warm-up rounds`);
   for (const tool of [PROMETHEUS, PROMTOOL]) if (!existsSync(tool)) throw new Error(`${tool} is missing: apt-get install prometheus`);
   const withSloth = existsSync(SLOTH_GENERATED) && existsSync(SLOTH_SPEC);
@@ -265,7 +275,7 @@ export async function benchRules(argv: readonly string[]): Promise<void> {
   let target: { server: Server; port: number } | undefined;
   try {
     const maxN = Math.max(...sizes);
-    const series = seriesOf(maxN);
+    const series = seriesOf(maxN, errorScale);
     const end = Math.floor(Date.now() / 1000 / step) * step - step;
     const t0 = end - historyHours * 3600;
     const om = join(dir, 'history.om');
@@ -278,6 +288,7 @@ export async function benchRules(argv: readonly string[]): Promise<void> {
 
     const rows: string[][] = [];
     let kinds = '';
+    let firing = '';
     const generated = withSloth ? readFileSync(SLOTH_GENERATED, 'utf8') : '';
     for (const n of sizes) {
       const files: Record<string, string> = { 'ours.rules.yml': ourRules(n) };
@@ -299,9 +310,11 @@ export async function benchRules(argv: readonly string[]): Promise<void> {
       kinds = ['sli-recordings', 'meta-recordings', 'alerts']
         .map((k) => `${k} ours ${fixed(median(r.perRound.get(`ours.rules.yml ${k}`) ?? []) * 1000, 1)} ms` + (withSloth ? ` / Sloth ${fixed(median(r.perRound.get(`sloth.rules.yml ${k}`) ?? []) * 1000, 1)} ms` : ''))
         .join('; ');
+      firing = `alert instances firing at the end (${n} SLOs): ours ${r.firing.ours}` + (withSloth ? `, Sloth's ${r.firing.sloth}` : '');
     }
     table(['', 'groups / rules', 'round median', 'p90', 'per SLO', 'vs Sloth'], rows);
     console.log(`by kind of group (median per round, ${Math.max(...sizes)} SLOs): ${kinds}`);
+    console.log(`error shares x${errorScale} (x1: error ratios 0.1-0.42 %, above the 0.1 % budget, ticket alerts fire; x0.1: below it, nothing fires); ${firing}`);
     console.log('round = the sum of prometheus_rule_group_last_duration_seconds over a file\'s groups, read once per evaluation interval');
   } finally {
     target?.server.close();
