@@ -29,6 +29,28 @@ function chartObjects(chart: Chart): unknown[] {
     .map((x) => x.toJson());
 }
 
+/**
+ * Characters the YAML renderer writes as they are but Kubernetes's YAML 1.1 parser (kubectl,
+ * the API server: sigs.k8s.io/yaml) does not read back: C1 controls and DEL are not printable
+ * there (rejected, even in double quotes), NEL, LINE and PARAGRAPH SEPARATOR are line breaks
+ * (a plain value would be cut or re-folded), and a BOM or U+FFFE/U+FFFF inside a document are
+ * not allowed. They can only come from a config value, so the synth refuses them.
+ */
+const NOT_FOR_KUBERNETES = /[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/;
+
+function checkKubernetesReadable(path: string, text: string): void {
+  const at = text.search(NOT_FOR_KUBERNETES);
+  if (at < 0) return;
+  const lineNo = text.slice(0, at).split('\n').length;
+  const line = text.split('\n')[lineNo - 1];
+  const code = `U+${text.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0')}`;
+  const shown = line.trim().replace(new RegExp(NOT_FOR_KUBERNETES.source, 'g'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  throw new Error(
+    `${path}, line ${lineNo}: the character ${code} cannot be read by Kubernetes's YAML parser (kubectl): ${shown}\n` +
+      'It comes from a config value (a label, annotation, description or name): remove it or replace it with a space.',
+  );
+}
+
 /** Synthesizes one environment in memory (nothing is written). Throws on invalid config. */
 export function synthesizeEnvironment(config: StackConfig): OutputFiles {
   const app = new App({ outdir: '.unused' });
@@ -66,6 +88,7 @@ export function synthesizeEnvironment(config: StackConfig): OutputFiles {
       '# run prometheus-operator: kubectl apply -k dist/' + env + '/' + OPERATOR_DIR + '\n' +
       toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...operator].sort() }),
   );
+  for (const [path, text] of files) checkKubernetesReadable(path, text);
   return files;
 }
 

@@ -110,6 +110,29 @@ describe('SLOs in the config are validated at synth time', () => {
   });
 });
 
+describe('characters Kubernetes cannot read back fail the synth', () => {
+  // The YAML renderer writes them raw (as the yaml library does); sigs.k8s.io/yaml (YAML 1.1)
+  // reads NEL/LS/PS as line breaks and rejects C1 controls.
+  test.each([
+    ['\u2028', 'U+2028'],
+    ['\u0085', 'U+0085'],
+    ['\u009b', 'U+009B'],
+    ['\ufeff', 'U+FEFF'],
+  ])('%j in an alert annotation of an SLO names the file, line and fix', (ch, code) => {
+    const [first] = production.slos.declarations;
+    const alerting = { ...first.alerting, annotations: { ...first.alerting?.annotations, summary: `Checkout${ch}availability` } };
+    const bad = { ...production, slos: { declarations: [{ ...first, alerting }] } };
+    expect(() => synthesizeAll([bad])).toThrow(new RegExp(`^production/[a-z/-]+\\.yaml, line \\d+: the character ${code.replace('+', '\\+')} cannot be read by Kubernetes's YAML parser`));
+    expect(() => synthesizeAll([bad])).toThrow('remove it or replace it with a space');
+  });
+
+  test('other non-ASCII text passes: both environments synthesize, with an em dash in the dashboards', () => {
+    let files = new Map<string, string>();
+    expect(() => (files = synthesizeAll([staging, production]))).not.toThrow();
+    expect([...files.values()].some((t) => t.includes('\u2014'))).toBe(true);
+  });
+});
+
 describe('a failed synth writes nothing', () => {
   let dir: string;
   beforeEach(() => {
