@@ -1,7 +1,7 @@
 /**
  * Evaluation cost of the SLO rules in a real Prometheus, against Sloth's rules for the same SLOs.
  *
- *   npx tsx bench/rules.ts [--sizes=10,50] [--samples=6] [--history-hours=72] [--step=120] [--error-scale=1]
+ *   npx tsx bench/rules.ts [--sizes=10,50] [--samples=6] [--history-hours=72] [--step=120] [--error-scale=1] [--isolated [--repeat=2]]
  *
  * - The SLOs: N copies of Sloth's getting-started SLO (bench/support/services.ts), one per
  *   service `svc-NNNN` (job label).
@@ -18,6 +18,10 @@
  *   then served live by this process on loopback (same counters, no reset) and scraped every 10 s.
  *   --error-scale multiplies the error shares: at 1 (default) the SLOs burn their budget and
  *   ticket alerts fire, at 0.1 they do not (the alert groups' cost depends on firing alerts).
+ * - --isolated: each rule set runs alone in its own Prometheus (same data), alternating, --repeat
+ *   times each; adds the Prometheus process's CPU time per evaluation interval. Without it the
+ *   two sets share one process, whose groups run concurrently at offsets derived from their
+ *   names, so each set meets its own pattern of contention.
  * - Debian's /usr/bin/prometheus (2.42) loads both rule files at once, evaluates every 10 s;
  *   after 3 warm-up rounds, `prometheus_rule_group_last_duration_seconds` of every group is
  *   read each round (--samples rounds): the cost of a round is the sum over a file's groups.
@@ -32,7 +36,7 @@ import { createServer, Server } from 'http';
 import { join } from 'path';
 import { generateSloRuleGroups, loadSlothSpec, validateSlos } from '../lib/observability/slo';
 import { renderRuleFile } from '../lib/observability/rule-group';
-import { SHARED_DIR, fixed, freePort, median, numberOption, parseArgs, percentile, printMachine, removeTempDir, runChild, sleep, startChild, table, tempDir, waitForOk } from './support/common';
+import { SHARED_DIR, cpuSeconds, fixed, freePort, median, numberOption, parseArgs, percentile, printMachine, removeTempDir, runChild, sleep, startChild, table, tempDir, waitForOk } from './support/common';
 import { gettingStartedSlo, serviceName as service } from './support/services';
 
 const PROMETHEUS = '/usr/bin/prometheus';
@@ -181,6 +185,10 @@ interface RunResult {
   readonly groups: Map<string, number>;
   /** Alert instances firing at the end, per rule set. */
   readonly firing: { readonly ours: number; readonly sloth: number };
+  /** Prometheus's CPU seconds per evaluation interval over the sampled rounds (scrapes and TSDB included). */
+  readonly cpuPerRound: number;
+  /** --isolated: the median CPU per interval of each rule set's own process. */
+  readonly cpuByFile?: Map<string, number>;
 }
 
 async function runPrometheus(dir: string, data: string, files: Record<string, string>, targetPort: number, samples: number, n: number): Promise<RunResult> {
@@ -212,6 +220,8 @@ async function runPrometheus(dir: string, data: string, files: Record<string, st
   try {
     await waitForOk(`http://127.0.0.1:${port}/-/ready`, 120_000, 200, prom);
     await sleep(warmup * INTERVAL_S * 1000);
+    const cpuBefore = cpuSeconds(prom.pid);
+    const sampledFrom = performance.now();
     const perRound = new Map<string, number[]>();
     let groups = new Map<string, number>();
     for (let i = 0; i < samples; i++) {
@@ -223,6 +233,7 @@ async function runPrometheus(dir: string, data: string, files: Record<string, st
       groups = countByFile(page, 'prometheus_rule_group_rules');
       await sleep(INTERVAL_S * 1000);
     }
+    const cpuPerRound = (cpuSeconds(prom.pid) - cpuBefore) / ((performance.now() - sampledFrom) / 1000 / INTERVAL_S);
     // Checks: no failure, every SLI recorded in every window, both sets agree.
     const page = await metricsOf(port);
     const failures = sumByFile(page, 'prometheus_rule_evaluation_failures_total');
@@ -247,17 +258,41 @@ async function runPrometheus(dir: string, data: string, files: Record<string, st
     // evaluation: the alert groups' cost depends on how many alerts are firing.
     const firingOf = async (re: string) => Number((await query(port, `count(ALERTS{alertstate="firing",sloth_service=~"${re}"})`))[0]?.value[1] ?? 0);
     const firing = { ours: await firingOf('svc-.*'), sloth: await firingOf('sloth-svc-.*') };
-    return { perRound, groups, firing };
+    return { perRound, groups, firing, cpuPerRound };
   } finally {
     await prom.stop(10_000);
     removeTempDir(runDir);
   }
 }
 
+/** Each rule set alone in its own Prometheus, alternating (ours first, then Sloth's first, ...): no contention between the sets. */
+async function runIsolated(dir: string, files: Record<string, string>, targetPort: number, samples: number, n: number, repeat: number): Promise<RunResult & { cpuByFile: Map<string, number> }> {
+  const perRound = new Map<string, number[]>();
+  const groups = new Map<string, number>();
+  const cpu = new Map<string, number[]>();
+  const firing = { ours: 0, sloth: 0 };
+  const names = Object.keys(files);
+  for (let i = 0; i < repeat; i++) {
+    for (const name of i % 2 === 0 ? names : [...names].reverse()) {
+      const r = await runPrometheus(dir, join(dir, 'data'), { [name]: files[name] }, targetPort, samples, n);
+      for (const [k, v] of r.perRound) perRound.set(k, [...(perRound.get(k) ?? []), ...v]);
+      for (const [k, v] of r.groups) groups.set(k, v);
+      cpu.set(name, [...(cpu.get(name) ?? []), r.cpuPerRound]);
+      if (name.startsWith('ours')) firing.ours = r.firing.ours;
+      else firing.sloth = r.firing.sloth;
+    }
+  }
+  return { perRound, groups, firing, cpuPerRound: NaN, cpuByFile: new Map([...cpu].map(([k, v]) => [k, median(v)])) };
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export async function benchRules(argv: readonly string[]): Promise<void> {
-  const { options } = parseArgs(argv, ['sizes', 'samples', 'history-hours', 'step', 'error-scale']);
+  const { options } = parseArgs(argv, ['sizes', 'samples', 'history-hours', 'step', 'error-scale', 'repeat']);
+  // --isolated: each rule set alone in its own Prometheus (same data), the two alternating
+  // --repeat times, instead of both in one process where their groups contend.
+  const isolated = options.get('isolated') === 'true';
+  const repeat = numberOption(options, 'repeat', 2);
   const sizes = (options.get('sizes') ?? '10,50').split(',').map(Number);
   const samples = numberOption(options, 'samples', 6);
   const historyHours = numberOption(options, 'history-hours', 72);
@@ -293,7 +328,7 @@ export async function benchRules(argv: readonly string[]): Promise<void> {
     for (const n of sizes) {
       const files: Record<string, string> = { 'ours.rules.yml': ourRules(n) };
       if (withSloth) files['sloth.rules.yml'] = slothRules(n, generated);
-      const r = await runPrometheus(dir, join(dir, 'data'), files, target.port, samples, n);
+      const r = isolated && withSloth ? await runIsolated(dir, files, target.port, samples, n, repeat) : await runPrometheus(dir, join(dir, 'data'), files, target.port, samples, n);
       const ours = r.perRound.get('ours.rules.yml') ?? [];
       const theirs = r.perRound.get('sloth.rules.yml') ?? [];
       const rulesOf = (f: string) => (files[f].match(/^\s*- (record|alert):/gm) ?? []).length;
@@ -304,6 +339,7 @@ export async function benchRules(argv: readonly string[]): Promise<void> {
         `${fixed(percentile(v, 90) * 1000, 1)} ms`,
         `${fixed((median(v) * 1e6) / n)} µs`,
         base ? `${fixed(median(v) / median(base), 2)}x` : '1.00x',
+        ...(isolated ? [`${fixed((r.cpuByFile?.get(file) ?? NaN) * 1000, 0)} ms`] : []),
       ];
       if (withSloth) rows.push(line("Sloth's rules (baseline)", 'sloth.rules.yml', theirs));
       rows.push(line('ours', 'ours.rules.yml', ours, withSloth ? theirs : undefined));
@@ -312,7 +348,8 @@ export async function benchRules(argv: readonly string[]): Promise<void> {
         .join('; ');
       firing = `alert instances firing at the end (${n} SLOs): ours ${r.firing.ours}` + (withSloth ? `, Sloth's ${r.firing.sloth}` : '');
     }
-    table(['', 'groups / rules', 'round median', 'p90', 'per SLO', 'vs Sloth'], rows);
+    table(['', 'groups / rules', 'round median', 'p90', 'per SLO', 'vs Sloth', ...(isolated ? ['Prometheus CPU / interval'] : [])], rows);
+    if (isolated) console.log(`isolated: each rule set in its own Prometheus, ${repeat} runs each, alternating; CPU = the process's CPU time per ${INTERVAL_S} s interval (scrapes and TSDB included, the same for both)`);
     console.log(`by kind of group (median per round, ${Math.max(...sizes)} SLOs): ${kinds}`);
     console.log(`error shares x${errorScale} (x1: error ratios 0.1-0.42 %, above the 0.1 % budget, ticket alerts fire; x0.1: below it, nothing fires); ${firing}`);
     console.log('round = the sum of prometheus_rule_group_last_duration_seconds over a file\'s groups, read once per evaluation interval');
