@@ -115,28 +115,20 @@ function installHooks(app: Application): void {
   const resProto = (app as unknown as AppPrototypes).response;
   if (Object.prototype.hasOwnProperty.call(reqProto, HOOKED) && Object.prototype.hasOwnProperty.call(resProto, HOOKED)) return;
   Object.defineProperty(reqProto, 'route', ROUTE_ACCESSOR);
-  const parent = () => Object.getPrototypeOf(resProto) as { write: Body & { [COUNTS]?: true }; end: Body & { [COUNTS]?: true } };
-  const write = function (this: Response, chunk?: unknown, encoding?: unknown) {
-    const next = parent().write;
-    if (next[COUNTS] !== true) {
-      const state = states.get(this);
-      if (state !== undefined) state.bytes += chunkBytes(chunk, encoding);
-    }
-    // eslint-disable-next-line prefer-rest-params
-    return next.apply(this, arguments as unknown as Parameters<Body>);
-  };
-  const end = function (this: Response, chunk?: unknown, encoding?: unknown) {
-    const next = parent().end;
-    if (next[COUNTS] !== true) {
-      const state = states.get(this);
-      if (state !== undefined) state.bytes += chunkBytes(chunk, encoding);
-    }
-    // eslint-disable-next-line prefer-rest-params
-    return next.apply(this, arguments as unknown as Parameters<Body>);
-  };
-  for (const [name, f] of [['write', write], ['end', end]] as const) {
-    Object.defineProperty(f, COUNTS, { value: true });
-    Object.defineProperty(resProto, name, { configurable: true, enumerable: false, writable: true, value: f });
+  type Counting = Body & { [COUNTS]?: true };
+  const parent = () => Object.getPrototypeOf(resProto) as Record<'write' | 'end', Counting>;
+  for (const name of ['write', 'end'] as const) {
+    const hook = function (this: Response, chunk?: unknown, encoding?: unknown) {
+      const next = parent()[name];
+      if (next[COUNTS] !== true) {
+        const state = states.get(this);
+        if (state !== undefined) state.bytes += chunkBytes(chunk, encoding);
+      }
+      // eslint-disable-next-line prefer-rest-params
+      return next.apply(this, arguments as unknown as Parameters<Body>);
+    };
+    Object.defineProperty(hook, COUNTS, { value: true });
+    Object.defineProperty(resProto, name, { configurable: true, enumerable: false, writable: true, value: hook });
   }
   Object.defineProperty(reqProto, HOOKED, { configurable: true, value: true });
   Object.defineProperty(resProto, HOOKED, { configurable: true, value: true });
