@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { dirname, join, resolve } from 'path';
 import type { StackConfig } from './config/types';
 import { MonitoringStack } from './stack';
+import { apiObjectJson } from './k8s/api-object-json';
 import { toYaml, toYamlDocuments } from './render/yaml';
 
 /** Custom resources of prometheus-operator go to `operator/`, apart from the core manifests. */
@@ -26,7 +27,7 @@ function chartObjects(chart: Chart): unknown[] {
   return new DependencyGraph(chart.node)
     .topology()
     .filter((x): x is ApiObject => x instanceof ApiObject && Chart.of(x) === chart)
-    .map((x) => x.toJson());
+    .map(apiObjectJson);
 }
 
 /**
