@@ -9,7 +9,11 @@
  * Sizes are interleaved run by run; the median of the runs is reported.
  *
  * Figures, against N=1 measured in the same run:
- * - wall: the whole process (Node start, esbuild bundle, module load, synth, write);
+ * - wall: the whole process (Node start, esbuild bundle, module load, synth, write), less the
+ *   child's measuring of sizes after the write; the output goes under node_modules/.cache/bench,
+ *   on the project's filesystem like dist/;
+ * - CPU: the child's user + system CPU time up to the end of the write (system: mostly
+ *   creating and writing the files);
  * - synth: in-process time of synthesizeAll + writeOutput (+ the services' construction);
  * - per service: (synth(N) - synth(1)) / (N - 1), the average cost of a service; and the
  *   marginal cost between consecutive sizes: constant means linear, growing means super-linear.
@@ -21,6 +25,8 @@ import { ROOT, fixed, median, numberOption, parseArgs, printMachine, removeTempD
 interface Sample {
   n: number;
   wallMs: number;
+  cpuMs: number;
+  cpuSysMs: number;
   loadMs: number;
   servicesMs: number;
   synthMs: number;
@@ -45,8 +51,9 @@ async function runOnce(n: number, outdir: string): Promise<Sample> {
   const wallMs = performance.now() - start;
   if (code !== 0) throw new Error(`scaling-synth ${n} exited with ${code ?? signal}:\n${child.output().slice(-3000)}`);
   const line = child.output().trim().split('\n').pop()!;
-  const r = JSON.parse(line) as Omit<Sample, 'wallMs'>;
-  return { ...r, wallMs };
+  const r = JSON.parse(line) as Omit<Sample, 'wallMs'> & { postMs: number };
+  // The child's own measuring after the synth (sizes, the largest object) is not synth time.
+  return { ...r, wallMs: wallMs - r.postMs };
 }
 
 export async function benchScaling(argv: readonly string[]): Promise<void> {
@@ -56,7 +63,7 @@ export async function benchScaling(argv: readonly string[]): Promise<void> {
   if (!sizes.includes(1)) sizes.unshift(1);
   const runs = numberOption(options, 'runs', 3);
   printMachine(`scaling: services + SLOs declared, sizes ${sizes.join(', ')}, ${runs} runs each (fresh process per run)`);
-  const dir = tempDir('scaling');
+  const dir = tempDir('scaling', 'project');
   try {
     const samples = new Map<number, Sample[]>(sizes.map((n) => [n, []]));
     await runOnce(1, join(dir, 'warmup'));
@@ -69,9 +76,9 @@ export async function benchScaling(argv: readonly string[]): Promise<void> {
     }
     const m = (n: number, f: (s: Sample) => number) => median(samples.get(n)!.map(f));
     const synthOf = (s: Sample) => s.synthMs + s.writeMs;
-    const base = { wall: m(1, (s) => s.wallMs), synth: m(1, synthOf) };
+    const base = { wall: m(1, (s) => s.wallMs), synth: m(1, synthOf), cpu: m(1, (s) => s.cpuMs) };
     table(
-      ['services+SLOs', 'objects', 'YAML', 'rule files', 'largest object', 'wall', 'wall / N=1', 'synth', 'synth / N=1', 'per service'],
+      ['services+SLOs', 'objects', 'YAML', 'rule files', 'largest object', 'wall', 'wall / N=1', 'CPU (sys)', 'CPU / N=1', 'synth', 'synth / N=1', 'per service'],
       sizes.map((n) => {
         const wall = m(n, (s) => s.wallMs);
         const synth = m(n, synthOf);
@@ -84,6 +91,8 @@ export async function benchScaling(argv: readonly string[]): Promise<void> {
           `${fixed(s0.largestObjectBytes / 1024, 0)} KiB${s0.largestObjectBytes > 256 * 1024 ? ' (!)' : ''}`,
           `${fixed(wall / 1000, 2)} s`,
           `${fixed(wall / base.wall, 2)}x`,
+          `${fixed(m(n, (s) => s.cpuMs) / 1000, 2)} s (${fixed(m(n, (s) => s.cpuSysMs) / 1000, 2)} s)`,
+          `${fixed(m(n, (s) => s.cpuMs) / base.cpu, 2)}x`,
           `${fixed(synth / 1000, 2)} s`,
           `${fixed(synth / base.synth, 2)}x`,
           n === 1 ? '-' : `${fixed((synth - base.synth) / (n - 1), 1)} ms`,
