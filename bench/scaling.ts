@@ -10,10 +10,9 @@
  *
  * Figures, against N=1 measured in the same run:
  * - wall: the whole process (Node start, esbuild bundle, module load, synth, write), less the
- *   child's measuring of sizes after the write; the output goes under node_modules/.cache/bench,
- *   on the project's filesystem like dist/;
+ *   child's measuring of sizes after the write;
  * - CPU: the child's user + system CPU time up to the end of the write (system: mostly
- *   creating and writing the files);
+ *   creating and writing the files, which on a VM can vary several-fold from run to run);
  * - synth: in-process time of synthesizeAll + writeOutput (+ the services' construction);
  * - per service: (synth(N) - synth(1)) / (N - 1), the average cost of a service; and the
  *   marginal cost between consecutive sizes: constant means linear, growing means super-linear.
@@ -63,7 +62,7 @@ export async function benchScaling(argv: readonly string[]): Promise<void> {
   if (!sizes.includes(1)) sizes.unshift(1);
   const runs = numberOption(options, 'runs', 3);
   printMachine(`scaling: services + SLOs declared, sizes ${sizes.join(', ')}, ${runs} runs each (fresh process per run)`);
-  const dir = tempDir('scaling', 'project');
+  const dir = tempDir('scaling');
   try {
     const samples = new Map<number, Sample[]>(sizes.map((n) => [n, []]));
     await runOnce(1, join(dir, 'warmup'));

@@ -10,7 +10,7 @@
  *
  * Each is timed as a whole process (spawn to exit), interleaved run by run so that a change of
  * the machine's load hits all three alike. The synth writes to a temporary folder
- * (OBS_STACK_OUTDIR) under node_modules/.cache/bench, on dist/'s filesystem, never to dist/. Goal (issue 10): synth < 2x floor and < 2 s wall.
+ * (OBS_STACK_OUTDIR), never to dist/. Goal (issue 10): synth < 2x floor and < 2 s wall.
  */
 import { existsSync, readdirSync } from 'fs';
 import { join } from 'path';
@@ -53,7 +53,7 @@ export async function benchSynth(argv: readonly string[]): Promise<void> {
     // npm's own start-up and script spawn, with a script that does nothing of ours.
     { name: 'npm alone: npm run env', command: npm, args: ['run', '--silent', 'env'] },
   ];
-  const dir = tempDir('synth', 'project');
+  const dir = tempDir('synth');
   try {
     const times = variants.map(() => [] as number[]);
     // One unmeasured round fills the page cache.

@@ -8,7 +8,7 @@
  * absolute numbers on a shared 2-core machine move with the neighbours' load, ratios much less.
  */
 import { ChildProcess, execFileSync, spawn, SpawnOptions } from 'child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { createServer } from 'net';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'os';
 import { dirname, join, resolve } from 'path';
@@ -158,17 +158,9 @@ function installHooks(): void {
   });
 }
 
-/**
- * A temporary folder, removed on exit. `project`: under node_modules/.cache/bench, on the
- * filesystem of the project, for the synth's output: `npm run synth` writes dist/ there, and
- * the machine's /tmp can be a different filesystem with another cost per file created (on the
- * machine of bench/README.md's results, /tmp creates a file 15 to 20 times slower).
- */
-export function tempDir(prefix: string, where: 'tmp' | 'project' = 'tmp'): string {
+export function tempDir(prefix: string): string {
   installHooks();
-  const parent = where === 'project' ? join(ROOT, 'node_modules', '.cache', 'bench') : tmpdir();
-  mkdirSync(parent, { recursive: true });
-  const d = mkdtempSync(join(parent, `obs-bench-${prefix}-`));
+  const d = mkdtempSync(join(tmpdir(), `obs-bench-${prefix}-`));
   tempDirs.add(d);
   return d;
 }
