@@ -91,6 +91,12 @@ describe('apiObjectJson: the same JSON as ApiObject.toJson(), in one walk', () =
     else expect(apiObjectJson(obj)).toEqual(expected);
   });
 
+  test('an error while reading the props is reported by cdk8s, in its words (the construct path)', () => {
+    const spec = Object.defineProperty({}, 'a', { enumerable: true, get: () => { throw new Error('boom'); } });
+    const obj = plain(chart(), { spec });
+    expect(() => apiObjectJson(obj)).toThrow(/^Failed serializing construct at path 'c\/o' with name 'r': Error: boom$/);
+  });
+
   test('JSON patches go to cdk8s', () => {
     const obj = plain(chart(), { spec: { a: 1 } });
     obj.addJsonPatch(JsonPatch.add('/spec/b', 2));

@@ -17,7 +17,8 @@ import { ApiObject, App, ImplicitTokenResolver, LazyResolver, NumberStringUnionR
  * - JSON patches on the object, custom resolvers on the App, `CDK8S_DISABLE_SORT`;
  * - any value that is not plain data: Lazy, a token with resolve(), a class instance, a
  *   union type from the imports (IntOrString, Quantity), a function, symbol or bigint, an
- *   object without Object.prototype.
+ *   object without Object.prototype;
+ * - any error on the way (a throwing getter, ...), which toJson() then reports in its words.
  * test/api-object-json.test.ts compares both on every object of both environments.
  */
 export function apiObjectJson(obj: ApiObject): unknown {
@@ -26,14 +27,14 @@ export function apiObjectJson(obj: ApiObject): unknown {
   if (!Array.isArray(internals.patches) || internals.patches.length > 0) return obj.toJson();
   const props = internals.props;
   if (props === null || typeof props !== 'object' || Object.getPrototypeOf(props) !== Object.prototype) return obj.toJson();
-  if (!App.of(obj).resolvers.every(isBuiltInResolver)) return obj.toJson();
-  let json: Record<string, unknown>;
+  let json: Record<string, unknown> | undefined;
   try {
-    json = plainSorted({ ...props, metadata: obj.metadata.toJson() }) as Record<string, unknown>;
-  } catch (e) {
-    if (e instanceof NotPlain) return obj.toJson();
-    throw e;
+    if (App.of(obj).resolvers.every(isBuiltInResolver)) json = plainSorted({ ...props, metadata: obj.metadata.toJson() }) as Record<string, unknown>;
+  } catch {
+    // Not plain data (NotPlain), or an error that cdk8s's toJson() reports in its own words.
+    json = undefined;
   }
+  if (json === undefined) return obj.toJson();
   // ApiObject.toJson's last step: apiVersion, kind and metadata first, then the rest.
   const result: Record<string, unknown> = {};
   for (const k of ['apiVersion', 'kind', 'metadata', ...Object.keys(json)]) if (k in json) result[k] = json[k];
@@ -46,7 +47,7 @@ function isBuiltInResolver(r: object): boolean {
   return BUILT_IN_RESOLVERS.has(r.constructor);
 }
 
-/** Thrown to leave a value that is not plain data to cdk8s. */
+/** Thrown to leave a value that is not plain data to cdk8s (as is any other error). */
 class NotPlain extends Error {}
 
 /**
