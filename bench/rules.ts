@@ -1,7 +1,7 @@
 /**
  * Evaluation cost of the SLO rules in a real Prometheus, against Sloth's rules for the same SLOs.
  *
- *   npx tsx bench/rules.ts [--sizes=10,50] [--samples=6] [--history-hours=72] [--step=120] [--error-scale=1] [--isolated [--repeat=2]]
+ *   npx tsx bench/rules.ts [--sizes=10,50] [--samples=6] [--history-hours=72] [--step=120] [--error-scale=1] [--instances=2] [--isolated [--repeat=2]]
  *
  * - The SLOs: N copies of Sloth's getting-started SLO (bench/support/services.ts), one per
  *   service `svc-NNNN` (job label).
@@ -12,8 +12,8 @@
  *   series and write disjoint ones. Users' clones have no ../shared: that part is then skipped,
  *   and said so. When it is there, the bench also checks that Sloth's spec read by
  *   `loadSlothSpec` is the very SLO declared here.
- * - Series: `http_request_duration_seconds_count{job, instance, code}` (2 instances x 200/429/500
- *   per service): --history-hours of history every --step seconds, backfilled with
+ * - Series: `http_request_duration_seconds_count{job, instance, code}` (--instances, default 2,
+ *   x 200/429/500 per service): --history-hours of history every --step seconds, backfilled with
  *   `promtool tsdb create-blocks-from openmetrics` so that the long windows (1d, 3d) have data,
  *   then served live by this process on loopback (same counters, no reset) and scraped every 10 s.
  *   --error-scale multiplies the error shares: at 1 (default) the SLOs burn their budget and
@@ -55,11 +55,16 @@ interface Series {
   readonly perSecond: number;
 }
 
-/** `errorScale` multiplies the error shares: 1 burns the budget (ticket alerts fire), 0.1 does not. */
-function seriesOf(services: number, errorScale: number): Series[] {
+/**
+ * `errorScale` multiplies the error shares: 1 burns the budget (ticket alerts fire), 0.1 does
+ * not. `instances` per service (each with the three codes): the rules' fixed cost per
+ * evaluation weighs less against rate() over more series.
+ */
+function seriesOf(services: number, errorScale: number, instances: number): Series[] {
   const out: Series[] = [];
   for (let i = 0; i < services; i++) {
-    for (const instance of ['a', 'b']) {
+    for (let k = 0; k < instances; k++) {
+      const instance = `i${k}`;
       const base = 5 + (i % 7);
       for (const [code, share] of [
         ['200', 1],
@@ -288,7 +293,7 @@ async function runIsolated(dir: string, files: Record<string, string>, targetPor
 // ---------------------------------------------------------------------------------------------
 
 export async function benchRules(argv: readonly string[]): Promise<void> {
-  const { options } = parseArgs(argv, ['sizes', 'samples', 'history-hours', 'step', 'error-scale', 'repeat']);
+  const { options } = parseArgs(argv, ['sizes', 'samples', 'history-hours', 'step', 'error-scale', 'repeat', 'instances']);
   // --isolated: each rule set alone in its own Prometheus (same data), the two alternating
   // --repeat times, instead of both in one process where their groups contend.
   const isolated = options.get('isolated') === 'true';
@@ -298,7 +303,9 @@ export async function benchRules(argv: readonly string[]): Promise<void> {
   const historyHours = numberOption(options, 'history-hours', 72);
   const step = numberOption(options, 'step', 120);
   const errorScale = numberOption(options, 'error-scale', 1);
-  printMachine(`rules: SLO rule evaluation in ${PROMETHEUS}, ${sizes.join(' and ')} SLOs, ${samples} rounds of ${INTERVAL_S} s after 3 warm-up rounds`);
+  const instances = numberOption(options, 'instances', 2);
+  if (!Number.isInteger(instances) || instances < 1) throw new Error('--instances: a positive integer');
+  printMachine(`rules: SLO rule evaluation in ${PROMETHEUS}, ${sizes.join(' and ')} SLOs, ${instances} instances x 3 codes per service, ${samples} rounds of ${INTERVAL_S} s after 3 warm-up rounds`);
   for (const tool of [PROMETHEUS, PROMTOOL]) if (!existsSync(tool)) throw new Error(`${tool} is missing: apt-get install prometheus`);
   const withSloth = existsSync(SLOTH_GENERATED) && existsSync(SLOTH_SPEC);
   if (withSloth) checkSameSlo();
@@ -310,7 +317,7 @@ export async function benchRules(argv: readonly string[]): Promise<void> {
   let target: { server: Server; port: number } | undefined;
   try {
     const maxN = Math.max(...sizes);
-    const series = seriesOf(maxN, errorScale);
+    const series = seriesOf(maxN, errorScale, instances);
     const end = Math.floor(Date.now() / 1000 / step) * step - step;
     const t0 = end - historyHours * 3600;
     const om = join(dir, 'history.om');
