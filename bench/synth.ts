@@ -9,10 +9,12 @@
  * - npm alone: `npm run env`, npm's own start and script spawn, to tell npm's share apart.
  *
  * Each is timed as a whole process (spawn to exit), interleaved run by run so that a change of
- * the machine's load hits all three alike. The synth writes to a temporary folder
+ * the machine's load hits all alike. CPU: the CPU time of every Node process of the run, npm's
+ * included (bench/support/cpu-report.js, loaded through NODE_OPTIONS), which a busy machine or
+ * a VM's steal time moves much less than wall time. The synth writes to a temporary folder
  * (OBS_STACK_OUTDIR), never to dist/. Goal (issue 10): synth < 2x floor and < 2 s wall.
  */
-import { existsSync, readdirSync } from 'fs';
+import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { ROOT, fixed, median, numberOption, parseArgs, percentile, printMachine, ratio, removeTempDir, startChild, table, tempDir } from './support/common';
 
@@ -31,14 +33,28 @@ function checkOutput(outdir: string): void {
   }
 }
 
-async function timeOnce(v: Variant, outdir: string): Promise<number> {
+const CPU_REPORT = join(ROOT, 'bench', 'support', 'cpu-report.js');
+
+/** Wall seconds, and CPU seconds summed over every Node process of the run (npm and the synth). */
+async function timeOnce(v: Variant, outdir: string): Promise<{ wall: number; cpu: number; processes: number }> {
+  const cpuFile = `${outdir}.cpu`;
+  const nodeOptions = [process.env.NODE_OPTIONS, `--require ${JSON.stringify(CPU_REPORT)}`].filter(Boolean).join(' ');
   const start = performance.now();
-  const child = startChild(v.command, v.args, { cwd: ROOT, env: { ...process.env, OBS_STACK_OUTDIR: outdir }, timeoutMs: 120_000 });
+  const child = startChild(v.command, v.args, {
+    cwd: ROOT,
+    env: { ...process.env, OBS_STACK_OUTDIR: outdir, OBS_BENCH_CPU_FILE: cpuFile, NODE_OPTIONS: nodeOptions },
+    timeoutMs: 120_000,
+  });
   const { code, signal } = await child.exited;
-  const seconds = (performance.now() - start) / 1000;
+  const wall = (performance.now() - start) / 1000;
   if (code !== 0) throw new Error(`${v.name} exited with ${code ?? signal}:\n${child.output().slice(-3000)}`);
   v.check?.(outdir);
-  return seconds;
+  const lines = readFileSync(cpuFile, 'utf8').trim().split('\n');
+  const cpu = lines.reduce((sum, line) => {
+    const [, user, system] = line.split(' ').map(Number);
+    return sum + (user + system) / 1e6;
+  }, 0);
+  return { wall, cpu, processes: lines.length };
 }
 
 export async function benchSynth(argv: readonly string[]): Promise<void> {
@@ -56,15 +72,32 @@ export async function benchSynth(argv: readonly string[]): Promise<void> {
   const dir = tempDir('synth');
   try {
     const times = variants.map(() => [] as number[]);
+    const cpus = variants.map(() => [] as number[]);
+    const processes = variants.map(() => 0);
     // One unmeasured round fills the page cache.
     for (const v of variants) await timeOnce(v, join(dir, 'warmup'));
     for (let i = 0; i < runs; i++) {
-      for (let j = 0; j < variants.length; j++) times[j].push(await timeOnce(variants[j], join(dir, `run-${i}-${j}`)));
+      for (let j = 0; j < variants.length; j++) {
+        const r = await timeOnce(variants[j], join(dir, `run-${i}-${j}`));
+        times[j].push(r.wall);
+        cpus[j].push(r.cpu);
+        processes[j] = r.processes;
+      }
     }
     const floor = median(times[0]);
+    const floorCpu = median(cpus[0]);
     table(
-      ['', 'median', 'p90', 'min', 'median / floor'],
-      variants.map((v, j) => [v.name, `${fixed(median(times[j]), 3)} s`, `${fixed(percentile(times[j], 90), 3)} s`, `${fixed(Math.min(...times[j]), 3)} s`, ratio(median(times[j]), floor)]),
+      ['', 'median', 'p90', 'min', 'median / floor', 'CPU median', 'CPU / floor', 'Node processes'],
+      variants.map((v, j) => [
+        v.name,
+        `${fixed(median(times[j]), 3)} s`,
+        `${fixed(percentile(times[j], 90), 3)} s`,
+        `${fixed(Math.min(...times[j]), 3)} s`,
+        ratio(median(times[j]), floor),
+        `${fixed(median(cpus[j]), 3)} s`,
+        ratio(median(cpus[j]), floorCpu),
+        String(processes[j]),
+      ]),
     );
     const synth = median(times[1]);
     const viaNpm = median(times[2]);
