@@ -2,10 +2,10 @@ import { ApiObject, App, ImplicitTokenResolver, LazyResolver, NumberStringUnionR
 
 /**
  * `obj.toJson()` for a plain `ApiObject` (not a subclass) whose properties are plain data, in
- * one walk instead of cdk8s's three: its toJson() resolves every value (a ResolutionContext
+ * one walk instead of cdk8s's two: its toJson() resolves every value (a ResolutionContext
  * and a copy of the key path per value, and a walk up to the App per value to find its
- * resolvers), then copies everything again to sort the keys, then applies the JSON patches.
- * On the big objects (the PrometheusRules of hundreds of SLOs, thousands of values each)
+ * resolvers), then copies everything again to sort the keys (the JSON patches, when there are
+ * none, change nothing). On the big objects (the PrometheusRules of hundreds of SLOs, thousands of values each)
  * that is most of the cost of rendering them.
  *
  * The result is the same object tree, key order included, because on plain data cdk8s's
