@@ -51,8 +51,11 @@ export function negotiateFormat(accept: string | undefined): ExpositionFormat {
   return om > 0 && om >= text ? 'openmetrics' : 'prometheus';
 }
 
+/** A label value needs escaping only if it has a backslash, a line feed or a double quote. */
+const NEEDS_ESCAPE = /[\\\n"]/;
+
 function escapeLabelValue(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+  return NEEDS_ESCAPE.test(v) ? v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : v;
 }
 
 function escapeHelp(v: string, format: ExpositionFormat): string {
@@ -67,34 +70,51 @@ export function formatValue(v: number): string {
   return String(v);
 }
 
-function formatLabels(labels: Readonly<Record<string, string | number>>): string {
-  // `le` last, as the Go client writes it; other labels in the metric's declared order.
-  const keys = Object.keys(labels).filter((k) => k !== 'le');
-  if ('le' in labels) keys.push('le');
-  if (keys.length === 0) return '';
-  const le = labels.le;
-  const parts = keys.map((k) => {
-    const raw = labels[k] as string | number;
-    const text = k === 'le' && typeof le === 'number' ? formatValue(le) : String(raw);
-    return `${k}="${escapeLabelValue(text)}"`;
-  });
-  return `{${parts.join(',')}}`;
-}
-
-/** Render metric families in the Prometheus text format 0.0.4 or OpenMetrics 1.0.0. */
+/**
+ * Render metric families in the Prometheus text format 0.0.4 or OpenMetrics 1.0.0.
+ *
+ * Labels are written in the metric's declared order with `le` last, as the Go client does.
+ * A scrape at the cardinality cap writes tens of thousands of samples, so the label text of a
+ * sample (without `le`) is reused from the previous sample when its labels are the same: the
+ * buckets, sum and count of one histogram series come one after the other.
+ */
 export function serialize(families: readonly FamilyJson[], format: ExpositionFormat): string {
-  const lines: string[] = [];
+  let out = '';
   for (const f of families) {
     const isCounter = f.type === 'counter';
     // OpenMetrics names a counter family without `_total`; its samples keep it.
     const family = format === 'openmetrics' && isCounter ? f.name.replace(/_total$/, '') : f.name;
-    lines.push(`# HELP ${family} ${escapeHelp(f.help, format)}`);
-    lines.push(`# TYPE ${family} ${f.type}`);
+    out += `# HELP ${family} ${escapeHelp(f.help, format)}\n# TYPE ${family} ${f.type}\n`;
+    const defaultSample = format === 'openmetrics' && isCounter ? `${family}_total` : f.name;
+    let prev: Readonly<Record<string, string | number>> | undefined;
+    let prevKeys: string[] = [];
+    let prevText = '';
     for (const v of f.values) {
-      const sample = v.metricName ?? (format === 'openmetrics' && isCounter ? `${family}_total` : f.name);
-      lines.push(`${sample}${formatLabels(v.labels)} ${formatValue(v.value)}`);
+      const labels = v.labels;
+      if (!sameLabelsBesidesLe(labels, prev, prevKeys)) {
+        prevKeys = Object.keys(labels).filter((k) => k !== 'le');
+        prevText = prevKeys.map((k) => `${k}="${escapeLabelValue(String(labels[k]))}"`).join(',');
+        prev = labels;
+      }
+      let text = prevText;
+      if ('le' in labels) {
+        const le = labels.le;
+        text += `${text ? ',' : ''}le="${escapeLabelValue(typeof le === 'number' ? formatValue(le) : String(le))}"`;
+      }
+      out += `${v.metricName ?? defaultSample}${text ? `{${text}}` : ''} ${formatValue(v.value)}\n`;
     }
   }
-  if (format === 'openmetrics') lines.push('# EOF');
-  return lines.join('\n') + '\n';
+  return format === 'openmetrics' ? out + '# EOF\n' : out;
+}
+
+/** True when `labels` has the keys `prevKeys` (in that order), besides `le`, with `prev`'s values. */
+function sameLabelsBesidesLe(labels: Readonly<Record<string, string | number>>, prev: Readonly<Record<string, string | number>> | undefined, prevKeys: readonly string[]): boolean {
+  if (prev === undefined) return false;
+  let n = 0;
+  for (const k of Object.keys(labels)) {
+    if (k === 'le') continue;
+    if (prevKeys[n] !== k || prev[k] !== labels[k]) return false;
+    n++;
+  }
+  return n === prevKeys.length;
 }
