@@ -6,11 +6,10 @@ import { dirname, join } from 'path';
 import { parse } from 'yaml';
 import type { StackConfig } from '../lib/config/types';
 import { synthesizeAll } from '../lib/synth';
-import { prometheusFeatureFlags } from '../lib/render/prometheus';
 import { toYaml } from '../lib/render/yaml';
 import type { RuleGroup } from '../lib/observability/rule-group';
 import { allObjects, K8sObject } from '../test/support/synth';
-import { amtool, promtool } from '../test/support/tools';
+import { amtool, promtool, toolPath } from '../test/support/tools';
 import { forgetTempDir, freePorts, http, registerTempDir, removeStaleRoots, repoRoot, Service, startService, tail, waitFor } from './processes';
 import { Sinks } from './sinks';
 import {
@@ -37,11 +36,6 @@ import {
  * receiver sinks on loopback ports, from the synthesized manifests (see transform.ts for
  * exactly what changes). Used by `npm run e2e` (e2e/run.ts) and `npm run demo` (e2e/demo.ts).
  */
-
-export const PROMETHEUS_BIN = '/usr/bin/prometheus';
-export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
-/** Debian's Prometheus: the feature flags come from the renderer for this version. */
-export const DEBIAN_PROMETHEUS_VERSION = '2.42.0';
 
 export interface HarnessSettings {
   /** SLO periods and windows are divided by this (30d -> 12h, 5m -> 5s with 60). */
@@ -281,7 +275,8 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     const promArgs = prometheusArgs(containerArgs(promPod, 'prometheus', promPaths), {
       listen: `127.0.0.1:${promPort}`,
       externalUrl: urls.prometheus,
-      featureFlags: prometheusFeatureFlags(DEBIAN_PROMETHEUS_VERSION),
+      // The binary is the pinned version the manifests deploy: the container's own flags apply as they are.
+      featureFlags: [],
     });
     promConfigFile = promArgs.find((a) => a.startsWith('--config.file='))!.slice('--config.file='.length);
     const promEnv = { ...process.env, ...containerEnv(promPod, 'prometheus') };
@@ -335,9 +330,9 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     // ---- Start, in dependency order (Prometheus last: it sends to the Alertmanagers).
     const exporter = startService('app-exporter', process.execPath, [bundle, ...expArgs], { logFile: join(o.logDir, 'app-exporter.log') });
     started.push(exporter);
-    const alertmanagers = amArgs.map((args, i) => startService(`alertmanager-${i}`, ALERTMANAGER_BIN, args, { logFile: join(o.logDir, `alertmanager-${i}.log`) }));
+    const alertmanagers = amArgs.map((args, i) => startService(`alertmanager-${i}`, toolPath('alertmanager'), args, { logFile: join(o.logDir, `alertmanager-${i}.log`) }));
     started.push(...alertmanagers);
-    let prometheus = startService('prometheus', PROMETHEUS_BIN, promArgs, { env: promEnv, logFile: join(o.logDir, 'prometheus.log') });
+    let prometheus = startService('prometheus', toolPath('prometheus'), promArgs, { env: promEnv, logFile: join(o.logDir, 'prometheus.log') });
     started.push(prometheus);
 
     const ready = async (name: string, url: string, service: () => Service) =>
@@ -372,7 +367,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     const restartPrometheus = async (signal: NodeJS.Signals = 'SIGTERM') => {
       await prometheus.stop(signal, 30_000);
       const i = started.indexOf(prometheus);
-      prometheus = startService('prometheus', PROMETHEUS_BIN, promArgs, { env: promEnv, logFile: join(o.logDir, 'prometheus.log') });
+      prometheus = startService('prometheus', toolPath('prometheus'), promArgs, { env: promEnv, logFile: join(o.logDir, 'prometheus.log') });
       started[i] = prometheus;
       await ready('prometheus', `${urls.prometheus}/-/ready`, () => prometheus);
     };

@@ -6,9 +6,9 @@
  * `images` in its StackConfig.
  */
 export const IMAGES = {
-  prometheus: 'quay.io/prometheus/prometheus:v3.5.0',
-  alertmanager: 'quay.io/prometheus/alertmanager:v0.28.1',
-  thanos: 'quay.io/thanos/thanos:v0.39.2',
+  prometheus: 'quay.io/prometheus/prometheus:v3.13.5',
+  alertmanager: 'quay.io/prometheus/alertmanager:v0.35.0',
+  thanos: 'quay.io/thanos/thanos:v0.42.5',
   grafana: 'docker.io/grafana/grafana:12.1.1',
   loki: 'docker.io/grafana/loki:3.5.3',
   alloy: 'docker.io/grafana/alloy:v1.10.2',
@@ -19,10 +19,10 @@ export const IMAGES = {
   promtail: 'docker.io/grafana/promtail:3.6.11',
   /** Fluentd 1.18.0, image revision 1.5 (fluent-plugin-elasticsearch 5.4.4 memory fix; fluentd-kubernetes-daemonset#1581). */
   fluentd: 'docker.io/fluent/fluentd-kubernetes-daemonset:v1.18.0-debian-elasticsearch8-1.5',
-  kubeStateMetrics: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.16.0',
-  nodeExporter: 'quay.io/prometheus/node-exporter:v1.9.1',
+  kubeStateMetrics: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.20.0',
+  nodeExporter: 'quay.io/prometheus/node-exporter:v1.12.1',
   /** The same prometheus-operator release as the CRDs in imports/crds. */
-  configReloader: 'quay.io/prometheus-operator/prometheus-config-reloader:v0.93.0',
+  configReloader: 'quay.io/prometheus-operator/prometheus-config-reloader:v0.94.1',
   exporter: 'ghcr.io/observability-stack/app-exporter:0.1.0',
 } as const;
 

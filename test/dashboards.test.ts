@@ -296,7 +296,7 @@ describe('upstream metrics against the real binaries', () => {
     let am: ChildProcess | undefined;
     let log = '';
     try {
-      am = spawn(toolPath('prometheus-alertmanager'), ['--config.file=alertmanager.yml', `--storage.path=${t.path('am')}`, `--web.listen-address=127.0.0.1:${amPort}`, `--cluster.listen-address=127.0.0.1:${clusterPort}`], { cwd: t.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      am = spawn(toolPath('alertmanager'), ['--config.file=alertmanager.yml', `--storage.path=${t.path('am')}`, `--web.listen-address=127.0.0.1:${amPort}`, `--cluster.listen-address=127.0.0.1:${clusterPort}`], { cwd: t.dir, stdio: ['ignore', 'pipe', 'pipe'] });
       prom = spawn(toolPath('prometheus'), ['--config.file=prometheus.yml', `--storage.tsdb.path=${t.path('data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { cwd: t.dir, stdio: ['ignore', 'pipe', 'pipe'] });
       for (const p of [am, prom]) {
         p.stdout?.on('data', (c) => (log += c));

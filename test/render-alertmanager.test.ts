@@ -421,7 +421,7 @@ describe('Alertmanager 0.25 end to end', () => {
       };
       writeFileSync(join(t.dir, 'alertmanager.yml'), alertmanagerConfigYaml(input));
       am = spawn(
-        toolPath('prometheus-alertmanager'),
+        toolPath('alertmanager'),
         ['--config.file=alertmanager.yml', `--storage.path=${join(t.dir, 'data')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=', '--log.level=debug'],
         { cwd: t.dir, stdio: ['ignore', 'pipe', 'pipe'] },
       );

@@ -1,12 +1,16 @@
 import { execFileSync, spawnSync } from 'child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'fs';
+import { ToolSpec, toolSetDir, toolSpecs } from '../../scripts/tools/manifest';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 
 /**
- * Runners for the real tools the checks rely on (Debian's promtool 2.42, amtool 0.25,
- * prometheus, alertmanager, kubectl's kustomize). A missing tool is a failure, not a skip:
- * `.ci/run` installs them.
+ * Runners for the real tools the checks rely on. The upstream binaries (promtool, prometheus,
+ * amtool, alertmanager, thanos, node_exporter, kube-state-metrics, the config reloader,
+ * kustomize, the NetworkPolicy analyzer) are the ones `npm run tools` built at the versions
+ * lib/images.ts pins (scripts/tools/manifest.ts); nothing else is used for them, whatever the
+ * PATH holds. Other tools (buildah, openssl) come from the PATH. A missing tool is a failure,
+ * not a skip: `.ci/run` runs `npm run tools` and installs the rest.
  */
 
 export interface ToolResult {
@@ -16,11 +20,33 @@ export interface ToolResult {
   readonly output: string;
 }
 
+/** Binary name -> its tool, for the binaries `npm run tools` builds. */
+const PINNED = new Map(toolSpecs().flatMap((spec) => Object.keys(spec.binaries).map((binary) => [binary, spec] as const)));
+
+/** The folder of the pinned binaries; throws with the fix when `npm run tools` has not built them. */
+export function toolsDir(): string {
+  const dir = toolSetDir();
+  if (!existsSync(join(dir, 'VERSIONS.tsv'))) {
+    throw new Error(`the upstream binaries at the pinned versions are not built (no ${dir}); run \`npm run tools\` (as .ci/run does)`);
+  }
+  return dir;
+}
+
+/** The pinned tool a binary belongs to (module and version), or undefined for other tools. */
+export function pinnedTool(name: string): ToolSpec | undefined {
+  return PINNED.get(name);
+}
+
 export function toolPath(name: string): string {
+  if (PINNED.has(name)) {
+    const path = join(toolsDir(), name);
+    if (!existsSync(path)) throw new Error(`${path} is missing; run \`npm run tools\``);
+    return path;
+  }
   try {
     return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
   } catch {
-    throw new Error(`${name} is not installed; run 'apt-get install -y prometheus prometheus-alertmanager' (as .ci/run does)`);
+    throw new Error(`${name} is not installed; run 'apt-get install -y ${name}' (as .ci/run does)`);
   }
 }
 
