@@ -42,7 +42,7 @@ import { toYaml } from './yaml';
  *   whereas the endpoint IP is not always (managed clusters). RBAC: `nonResourceURLs:
  *   ["/metrics"]`, verb `get`.
  * - `coredns`: pods labelled `k8s-app=kube-dns` in `kube-system`, container port 9153
- *   (CoreDNS's prometheus plugin). Clusters that run the older kube-dns (GKE by default)
+ *   (CoreDNS's prometheus plugin), or the `coredns` container's port named `metrics`. Clusters that run the older kube-dns (GKE by default)
  *   have no such port: the job then has no target, and nothing else breaks.
  * - `kube-controller-manager` (10257) and `kube-scheduler` (10259): off by default, see
  *   `ControlPlaneScrape`. Their pods (static pods labelled `component=<name>` by kubeadm,
@@ -588,7 +588,14 @@ function clusterComponentJobs(input: PrometheusConfigInput): Obj[] {
       kubernetes_sd_configs: kubernetesSd('pod', ['kube-system']),
       relabel_configs: [
         relabel({ source_labels: ['__meta_kubernetes_pod_label_k8s_app'], regex: 'kube-dns', action: 'keep' }),
-        relabel({ source_labels: ['__meta_kubernetes_pod_container_port_number'], regex: String(COREDNS_METRICS_PORT), action: 'keep' }),
+        // The prometheus plugin's port: 9153, or the port named `metrics` of the coredns
+        // container (kubeadm, EKS and AKS name it so). Not kube-dns's `metrics` ports.
+        relabel({
+          source_labels: ['__meta_kubernetes_pod_container_port_number', '__meta_kubernetes_pod_container_port_name', '__meta_kubernetes_pod_container_name'],
+          separator: ';',
+          regex: `${COREDNS_METRICS_PORT};.*;.*|.*;metrics;coredns`,
+          action: 'keep',
+        }),
         DROP_FINISHED_PODS,
         ...POD_TARGET_LABELS,
       ],
