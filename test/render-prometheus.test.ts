@@ -107,7 +107,9 @@ async function serviceDiscovery(dir: string, jobName: string): Promise<{ kept: R
   const results = JSON.parse(stdout) as { labels: Record<string, string> }[];
   const kept = results
     .filter((r) => Object.keys(r.labels).length > 0)
-    .map((r) => Object.fromEntries(Object.entries(r.labels).filter(([k]) => !k.startsWith('__scrape_')).sort(([a], [b]) => a.localeCompare(b))))
+    // Internal labels other than address, path and scheme differ between versions (3.x adds
+    // `__always_scrape_classic_histograms__` and the like): left out.
+    .map((r) => Object.fromEntries(Object.entries(r.labels).filter(([k]) => !k.startsWith('__') || ['__address__', '__metrics_path__', '__scheme__'].includes(k)).sort(([a], [b]) => a.localeCompare(b))))
     .sort((a, b) => a.__address__.localeCompare(b.__address__));
   return { kept, dropped: results.length - kept.length };
 }
