@@ -30,6 +30,10 @@
  *   included); ours and Sloth's record the same 1h error ratio (to 0.1 %: each group evaluates at
  *   its own offset in the interval).
  * Goal (issue 10): no more than Sloth's cost per SLO.
+ *
+ * Then the cluster-scale case of issue 17 (bench/cluster-rules.ts): the full default rule set
+ * against kube-prometheus's rules on a synthetic 100-node, 3,000-pod cluster.
+ * `--only-cluster` runs that case alone, `--skip-cluster` leaves it out.
  */
 import { createWriteStream, cpSync, existsSync, readFileSync, writeFileSync } from 'fs';
 import { createServer, Server } from 'http';
@@ -38,6 +42,7 @@ import { generateSloRuleGroups, loadSlothSpec, validateSlos } from '../lib/obser
 import { renderRuleFile } from '../lib/observability/rule-group';
 import { SHARED_DIR, cpuSeconds, fixed, freePort, median, numberOption, parseArgs, percentile, printMachine, removeTempDir, runChild, sleep, startChild, table, tempDir, waitForOk } from './support/common';
 import { gettingStartedSlo, serviceName as service } from './support/services';
+import { benchClusterRules } from './cluster-rules';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const PROMTOOL = '/usr/bin/promtool';
@@ -293,7 +298,14 @@ async function runIsolated(dir: string, files: Record<string, string>, targetPor
 // ---------------------------------------------------------------------------------------------
 
 export async function benchRules(argv: readonly string[]): Promise<void> {
-  const { options } = parseArgs(argv, ['sizes', 'samples', 'history-hours', 'step', 'error-scale', 'repeat', 'instances']);
+  const { options } = parseArgs(argv, ['sizes', 'samples', 'history-hours', 'step', 'error-scale', 'repeat', 'instances', 'nodes', 'pods', 'warmup', 'interval']);
+  // Issue 17's cluster-scale case (bench/cluster-rules.ts): after the SLO case, or alone.
+  if (options.get('only-cluster') === 'true') return benchClusterRules(argv);
+  await benchSloRules(options);
+  if (options.get('skip-cluster') !== 'true') await benchClusterRules(argv);
+}
+
+async function benchSloRules(options: Map<string, string>): Promise<void> {
   // --isolated: each rule set alone in its own Prometheus (same data), the two alternating
   // --repeat times, instead of both in one process where their groups contend.
   const isolated = options.get('isolated') === 'true';

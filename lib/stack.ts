@@ -67,6 +67,8 @@ export class MonitoringStack extends Construct {
             queriers: thanos ? [grafanaPods, thanosQueryPods] : [grafanaPods],
             alertmanager: alertmanager?.alertmanagerRef,
             sidecars: thanos ? [thanosSidecar(config)] : [],
+            // Targets the annotated-pods job cannot scrape (kube-state-metrics, node-exporter, ...).
+            scrapeJobs: this.charts.flatMap((c) => c.scrapeJobs),
           }),
         )
       : undefined;

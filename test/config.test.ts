@@ -91,6 +91,17 @@ describe('config validation names the field and what is allowed', () => {
     ]);
   });
 
+  test('kubernetesComponents: an unknown field, a non-boolean toggle, an unknown TLS mode', () => {
+    const bad = { ...production, kubernetesComponents: { controllerManager: 'yes', kubeletTLS: 'cluster-ca', kubeletTls: 'verify' } } as unknown as StackConfig;
+    expect(messages(bad)).toEqual([
+      'kubernetesComponents.kubeletTLS: is not a field; use one of kubelet, kubeletTls, apiServer, coreDns, controllerManager, scheduler',
+      'kubernetesComponents.controllerManager: "yes" is not allowed; use true or false',
+      'kubernetesComponents.kubeletTls: "verify" is not allowed; use one of "insecure-skip-verify", "cluster-ca"',
+    ]);
+    expect(messages({ ...production, kubernetesComponents: { controllerManager: true, scheduler: true, kubeletTls: 'cluster-ca' } })).toEqual([]);
+    expect(messages({ ...production, kubernetesComponents: [] as unknown as StackConfig['kubernetesComponents'] })).toEqual(['kubernetesComponents: [] is not allowed; use an object such as { controllerManager: true }']);
+  });
+
   test('validateConfig throws one error listing every problem', () => {
     const bad = variant(production, (c) => {
       c.prometheus.replicas = 0;

@@ -5,7 +5,11 @@ import * as https from 'https';
 import * as net from 'net';
 import { metricsPipelineAlerts, prometheusAlerts } from '../lib/observability/alerts/metrics-pipeline';
 import { renderRuleFile } from '../lib/observability/rule-group';
-import { JOB_CADVISOR, JOB_KUBELET, JOB_PODS, JOB_SERVICE_ENDPOINTS, PrometheusConfigInput, prometheusFeatureFlags, renderPrometheusConfig } from '../lib/render/prometheus';
+import { JOB_APISERVER, JOB_CADVISOR, JOB_COREDNS, JOB_KUBELET, JOB_KUBELET_PROBES, JOB_PODS, JOB_SERVICE_ENDPOINTS, PodScrapeJob, PrometheusConfigInput, prometheusFeatureFlags, renderPrometheusConfig } from '../lib/render/prometheus';
+import { Testing } from 'cdk8s';
+import { MonitoringStack } from '../lib/stack';
+import { PrometheusChart } from '../lib/components/prometheus';
+import { staging } from '../lib/config/staging';
 import { toYaml } from '../lib/render/yaml';
 import { CLUSTER_NAMESPACES, k8sCluster } from './fixtures/k8s-sd/cluster';
 import { replaceKubernetesSd } from './support/file-sd';
@@ -40,8 +44,33 @@ let prometheusLog = '';
 let promUrl = '';
 let files: ReturnType<typeof tempFiles> | undefined;
 
+/** What some fixture endpoints serve besides fixture_info: a few real series of each exporter. */
+const EXPORTER_SERIES: Record<string, string[]> = {
+  // kube-state-metrics: series about other objects, with their own namespace/pod/container/node.
+  'kube-state-metrics-6d4b8c7f9-k2m3n:8080': [
+    '# TYPE kube_pod_info gauge',
+    'kube_pod_info{namespace="shop",pod="checkout-1",uid="u1",node="node-b",created_by_kind="ReplicaSet",created_by_name="checkout-7d9f8b6c5"} 1',
+    '# TYPE kube_pod_container_status_restarts_total counter',
+    'kube_pod_container_status_restarts_total{namespace="shop",pod="checkout-1",uid="u1",container="checkout"} 4',
+    '# TYPE kube_node_info gauge',
+    'kube_node_info{node="node-a",kernel_version="6.1.0"} 1',
+  ],
+  'kube-state-metrics-6d4b8c7f9-k2m3n:8081': ['# TYPE kube_state_metrics_list_total counter', 'kube_state_metrics_list_total{resource="*v1.Pod",result="success"} 12'],
+  'kube-apiserver:6443': [
+    '# TYPE apiserver_request_total counter',
+    'apiserver_request_total{code="200",component="apiserver",group="",resource="pods",scope="namespace",subresource="",verb="LIST",version="v1"} 42',
+    '# TYPE apiserver_request_duration_seconds histogram',
+    'apiserver_request_duration_seconds_bucket{component="apiserver",group="",resource="pods",scope="namespace",subresource="",verb="LIST",version="v1",le="+Inf"} 42',
+    'apiserver_request_duration_seconds_sum{component="apiserver",group="",resource="pods",scope="namespace",subresource="",verb="LIST",version="v1"} 2.5',
+    'apiserver_request_duration_seconds_count{component="apiserver",group="",resource="pods",scope="namespace",subresource="",verb="LIST",version="v1"} 42',
+  ],
+  'node-exporter-n1a2b:9100': ['# TYPE node_load1 gauge', 'node_load1 0.5'],
+  'node-exporter-n3c4d:9100': ['# TYPE node_load1 gauge', 'node_load1 0.7'],
+};
+
 function metricsBody(f: Fake, path: string): string {
   const lines = ['# HELP fixture_info Which fixture endpoint served this scrape.', '# TYPE fixture_info gauge', `fixture_info{origin="${f.owner}:${f.port}",path="${path}"} 1`];
+  lines.push(...(EXPORTER_SERIES[`${f.owner}:${f.port}`] ?? []));
   if (path === '/metrics/cadvisor') {
     lines.push(
       '# HELP container_cpu_usage_seconds_total Cumulative cpu time consumed in seconds.',
@@ -124,6 +153,13 @@ async function stopPrometheus(): Promise<void> {
   clearTimeout(timer);
 }
 
+/** The staging stack's dedicated jobs (kube-state-metrics, its telemetry, node-exporter, the config reloaders), as the stack renders them. */
+function stackJobs(): PodScrapeJob[] {
+  const stack = new MonitoringStack(Testing.app(), 'stack', staging);
+  const prometheus = stack.charts.find((c) => c.componentName === 'prometheus') as PrometheusChart;
+  return (prometheus.configInput.podScrapeJobs ?? []).filter((j) => ['kube-state-metrics', 'kube-state-metrics-self', 'node-exporter', 'config-reloader'].includes(j.job));
+}
+
 const liveInput = (ruleGlob: string): PrometheusConfigInput => ({
   cluster: CLUSTER,
   scrapeInterval: '1s',
@@ -134,7 +170,7 @@ const liveInput = (ruleGlob: string): PrometheusConfigInput => ({
   namespaces: [...CLUSTER_NAMESPACES],
   kubelet: { enabled: true, tls: 'cluster-ca' },
   podLabelsToKeep: { 'app.kubernetes.io/version': 'version' },
-  podScrapeJobs: [{ job: 'thanos-sidecar', namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' }, portName: 'http-sidecar' }],
+  podScrapeJobs: [{ job: 'thanos-sidecar', namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' }, portName: 'http-sidecar' }, ...stackJobs()],
 });
 
 const ALWAYS_FIRING = renderRuleFile([
@@ -149,15 +185,16 @@ beforeAll(async () => {
     'rules/metrics-pipeline.rules.yaml': renderRuleFile(metricsPipelineAlerts({ runbookBaseUrl: 'https://runbooks.example.com', kubeStateMetrics: true, nodeExporter: true })),
   });
   // Self-signed kubelet certificate for 127.0.0.1, used as the "cluster CA" too.
-  const cert = runTool('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', files.path('sa/kubelet.key'), '-out', files.path('sa/ca.crt'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  const cert = runTool('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', files.path('sa/kubelet.key'), '-out', files.path('sa/ca.crt'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:kubernetes']);
   if (cert.status !== 0) throw new Error(`openssl failed: ${cert.output}`);
   const tls = { key: readFileSync(files.path('sa/kubelet.key')), cert: readFileSync(files.path('sa/ca.crt')) };
 
   // Every (pod or node, port) of the fixture gets its own local server.
   k8sCluster({ ip: () => '127.0.0.1', port: (owner, port) => (fakes.set(`${owner}:${port}`, { owner, port, actualPort: 0, requests: [], alerts: [] }), port) });
   for (const f of fakes.values()) {
-    const isKubelet = f.owner.startsWith('node-') && f.port === 10250;
-    f.server = isKubelet ? https.createServer(tls, handler(f, true)) : http.createServer(handler(f, false));
+    // Kubelets and the API server: HTTPS with the "cluster CA" and the ServiceAccount token.
+    const secure = (/^node-[ab]$/.test(f.owner) && f.port === 10250) || (f.owner === 'kube-apiserver' && f.port === 6443);
+    f.server = secure ? https.createServer(tls, handler(f, true)) : http.createServer(handler(f, false));
     f.actualPort = await listen(f.server);
   }
   const cluster = k8sCluster({ ip: () => '127.0.0.1', port: (owner, port) => fakes.get(`${owner}:${port}`)!.actualPort });
@@ -219,7 +256,8 @@ describe('real Prometheus with the rendered config', () => {
     const data = await until('every target scraped', async () => {
       const d = await getJson('/api/v1/targets');
       const targets = d.activeTargets as ActiveTarget[];
-      return targets.length >= 11 && targets.every((t) => t.health !== 'unknown') ? d : undefined;
+      if (targets.length >= 21 && targets.every((t) => t.health !== 'unknown')) return d;
+      throw new Error(`active targets: ${targets.map((t) => `${t.scrapePool} ${t.health}`).join(', ')}`);
     });
     active = data.activeTargets;
     dropped = data.droppedTargets;
@@ -233,19 +271,31 @@ describe('real Prometheus with the rendered config', () => {
 
   test('every kept target is up', () => {
     expect(active.filter((t) => t.health !== 'up').map((t) => `${t.scrapeUrl}: ${t.lastError}`)).toEqual([]);
-    expect(active.map((t) => t.scrapePool).sort()).toEqual([
-      JOB_CADVISOR,
-      JOB_CADVISOR,
-      JOB_KUBELET,
-      JOB_KUBELET,
-      JOB_PODS,
-      JOB_PODS,
-      JOB_PODS,
-      JOB_PODS,
-      JOB_PODS,
-      JOB_SERVICE_ENDPOINTS,
-      'thanos-sidecar',
-    ]);
+    expect(active.map((t) => t.scrapePool).sort()).toEqual(
+      [
+        JOB_CADVISOR,
+        JOB_CADVISOR,
+        JOB_KUBELET,
+        JOB_KUBELET,
+        JOB_KUBELET_PROBES,
+        JOB_KUBELET_PROBES,
+        JOB_APISERVER,
+        JOB_COREDNS,
+        JOB_COREDNS,
+        JOB_PODS,
+        JOB_PODS,
+        JOB_PODS,
+        JOB_PODS,
+        JOB_PODS,
+        JOB_SERVICE_ENDPOINTS,
+        'thanos-sidecar',
+        'config-reloader',
+        'kube-state-metrics',
+        'kube-state-metrics-self',
+        'node-exporter',
+        'node-exporter',
+      ].sort(),
+    );
   });
 
   test('annotated pods are up with namespace/pod/container/node labels and job from app.kubernetes.io/name', () => {
@@ -276,7 +326,6 @@ describe('real Prometheus with the rendered config', () => {
       'payments-84c6d5f7b-k9j8h:6060',
       'checkout-7d9f8b6c5-x2x4q:15090',
       'prometheus-0:10901',
-      'prometheus-0:8080',
       'alertmanager-0:9094',
       'alertmanager-1:9094',
       'node-exporter-abcde:9100',
@@ -297,7 +346,7 @@ describe('real Prometheus with the rendered config', () => {
       const reqs = fakes.get(`${node}:10250`)!.requests;
       expect(reqs.length).toBeGreaterThan(0);
       expect(new Set(reqs.map((r) => r.authorization))).toEqual(new Set([`Bearer ${TOKEN}`]));
-      expect(new Set(reqs.map((r) => r.path))).toEqual(new Set(['/metrics', '/metrics/cadvisor']));
+      expect(new Set(reqs.map((r) => r.path))).toEqual(new Set(['/metrics', '/metrics/cadvisor', '/metrics/probes']));
     }
     const cpu = await until('cAdvisor samples', async () => {
       const r = (await getJson('/api/v1/query?query=container_cpu_usage_seconds_total')).result as { metric: Record<string, string> }[];
@@ -310,7 +359,7 @@ describe('real Prometheus with the rendered config', () => {
 
   test('the up series and the scraped data carry the target labels, from the right endpoint', async () => {
     const up = (await getJson('/api/v1/query?query=up')).result as { metric: Record<string, string>; value: [number, string] }[];
-    expect(up).toHaveLength(11);
+    expect(up).toHaveLength(21);
     expect(up.every((s) => s.value[1] === '1')).toBe(true);
     const info = (await getJson('/api/v1/query?query=fixture_info{job="prometheus"}')).result as { metric: Record<string, string> }[];
     expect(info.map((s) => s.metric)).toEqual([
@@ -326,6 +375,63 @@ describe('real Prometheus with the rendered config', () => {
         pod: 'prometheus-0',
       },
     ]);
+  });
+
+  const series = async (query: string, n: number) =>
+    until(`${n} series of ${query}`, async () => {
+      const r = (await getJson(`/api/v1/query?query=${encodeURIComponent(query)}`)).result as { metric: Record<string, string> }[];
+      return r.length === n ? r.map((x) => x.metric) : undefined;
+    });
+
+  test('kube-state-metrics: a series about shop/checkout-1 is stored with namespace="shop", pod="checkout-1" (honor_labels), a node\'s series gets no namespace or pod of KSM\'s', async () => {
+    const [info] = await series('kube_pod_info', 1);
+    expect(info).toEqual({
+      __name__: 'kube_pod_info',
+      created_by_kind: 'ReplicaSet',
+      created_by_name: 'checkout-7d9f8b6c5',
+      instance: `127.0.0.1:${fakes.get('kube-state-metrics-6d4b8c7f9-k2m3n:8080')!.actualPort}`,
+      job: 'kube-state-metrics',
+      namespace: 'shop',
+      node: 'node-b',
+      pod: 'checkout-1',
+      uid: 'u1',
+    });
+    const [restarts] = await series('kube_pod_container_status_restarts_total', 1);
+    expect(restarts).toMatchObject({ namespace: 'shop', pod: 'checkout-1', container: 'checkout', job: 'kube-state-metrics' });
+    const [node] = await series('kube_node_info', 1);
+    expect(node.namespace).toBeUndefined();
+    expect(node.pod).toBeUndefined();
+    expect(node.container).toBeUndefined();
+    expect(node.node).toBe('node-a');
+    // Its own telemetry: its own job, the labels of KSM's pod.
+    const [self] = await series('kube_state_metrics_list_total', 1);
+    expect(self).toMatchObject({ job: 'kube-state-metrics-self', namespace: 'monitoring', pod: 'kube-state-metrics-6d4b8c7f9-k2m3n', container: 'kube-state-metrics' });
+  });
+
+  test('node-exporter: instance = node name, one series per node', async () => {
+    const load = await series('node_load1', 2);
+    expect(load.map((m) => [m.instance, m.node, m.job]).sort()).toEqual([
+      ['node-a', 'node-a', 'node-exporter'],
+      ['node-b', 'node-b', 'node-exporter'],
+    ]);
+  });
+
+  test('API server: the token over TLS verified as "kubernetes"; the dropped histogram buckets are not stored, their sum and count are', async () => {
+    const reqs = fakes.get('kube-apiserver:6443')!.requests;
+    expect(reqs.length).toBeGreaterThan(0);
+    expect(new Set(reqs.map((r) => `${r.path} ${r.authorization}`))).toEqual(new Set([`/metrics Bearer ${TOKEN}`]));
+    const [total] = await series('apiserver_request_total', 1);
+    expect(total).toMatchObject({ job: JOB_APISERVER, resource: 'pods', verb: 'LIST' });
+    await series('apiserver_request_duration_seconds_count', 1);
+    expect((await getJson('/api/v1/query?query=apiserver_request_duration_seconds_bucket')).result).toEqual([]);
+  });
+
+  test('CoreDNS and the config reloaders: their own jobs with the pod labels', () => {
+    expect(labelsOf(JOB_COREDNS).map((l) => [l.pod, l.namespace, l.container, l.node])).toEqual([
+      ['coredns-5d78c9869d-abcde', 'kube-system', 'coredns', 'node-a'],
+      ['coredns-5d78c9869d-fghij', 'kube-system', 'coredns', 'node-b'],
+    ]);
+    expect(labelsOf('config-reloader').map((l) => [l.pod, l.container, l.job])).toEqual([['prometheus-0', 'config-reloader', 'config-reloader']]);
   });
 
   test('external labels: cluster, and the replica label expanded from POD_NAME', async () => {

@@ -7,11 +7,22 @@ import { disruptionBudget } from '../k8s/disruption-budget';
 import { apiServerEgress, FlowRule, networkPolicy, Peer } from '../k8s/network-policy';
 import { exporterAlerts, prometheusAlerts } from '../observability/alerts/metrics-pipeline';
 import { ServiceRef } from '../k8s/service-ref';
-import { configReloader, container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
+import { CONFIG_RELOADER_PORT, CONFIG_RELOADER_PORT_NAME, configReloader, container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
+import { stackSelector } from '../k8s/labels';
 import { ScrapeTarget } from '../observability/scrape-target';
+import * as mon from '../../imports/monitoring.coreos.com';
 import {
   AlertmanagerRef,
+  clusterComponents,
+  COREDNS_METRICS_PORT,
+  CONTROLLER_MANAGER_PORT,
+  DROPPED_SERIES,
+  JOB_APISERVER,
+  JOB_COREDNS,
+  SERVICE_ACCOUNT_CA_PATH,
+  SERVICE_ACCOUNT_TOKEN_PATH,
   PodScrapeJob,
+  SCHEDULER_PORT,
   prometheusConfigYaml,
   prometheusDiscoveryAccess,
   prometheusFeatureFlags,
@@ -53,7 +64,12 @@ export interface PrometheusProps {
   readonly sidecars?: readonly PrometheusSidecar[];
   /** Who may query Prometheus (Grafana, Thanos Query). */
   readonly queriers: readonly Peer[];
+  /** Dedicated scrape jobs of the other components' targets (their `scrapeJobs`). */
+  readonly scrapeJobs?: readonly PodScrapeJob[];
 }
+
+/** The config reloaders of every pod of the stack (Prometheus, Alertmanager): one job, `config-reloader`. */
+export const CONFIG_RELOADER_JOB = 'config-reloader';
 
 /**
  * Prometheus, an HA pair (production) that both scrape everything; Thanos Query
@@ -101,12 +117,68 @@ export class PrometheusChart extends ComponentChart {
     }
   }
 
+  /**
+   * prometheus-operator clusters: the API server (a ServiceMonitor of the `kubernetes`
+   * Service, which every cluster has) and CoreDNS (a PodMonitor), with the same jobs, labels
+   * and dropped series as the stack's own Prometheus. Not the kubelets (a ServiceMonitor
+   * needs a kubelet Service, which exists only where the operator runs with
+   * `--kubelet-service`), nor the controller manager and scheduler (no Service selects them
+   * on most clusters): there, the cluster's existing monitors (kube-prometheus) or the
+   * operator's kubelet Service are the way; see docs/kubernetes-scrapes.md.
+   */
+  private clusterComponentMonitors(components: ReturnType<typeof clusterComponents>): void {
+    if (components.apiServer) {
+      const drops = DROPPED_SERIES[JOB_APISERVER];
+      new mon.ServiceMonitor(this, 'servicemonitor-apiserver', {
+        metadata: { name: JOB_APISERVER, namespace: this.ns },
+        spec: {
+          jobLabel: 'component',
+          selector: { matchLabels: { component: 'apiserver', provider: 'kubernetes' } },
+          namespaceSelector: { matchNames: ['default'] },
+          endpoints: [
+            {
+              port: 'https',
+              scheme: mon.ServiceMonitorSpecEndpointsScheme.HTTPS,
+              // The pod's own ServiceAccount token: `authorization` takes only a Secret.
+              bearerTokenFile: SERVICE_ACCOUNT_TOKEN_PATH,
+              tlsConfig: { caFile: SERVICE_ACCOUNT_CA_PATH, serverName: 'kubernetes' },
+              relabelings: [{ targetLabel: 'job', replacement: JOB_APISERVER, action: mon.ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE }],
+              metricRelabelings: [{ sourceLabels: ['__name__'], regex: drops.join('|'), action: mon.ServiceMonitorSpecEndpointsMetricRelabelingsAction.DROP }],
+            },
+          ],
+        },
+      });
+    }
+    if (components.coreDns) {
+      new mon.PodMonitor(this, 'podmonitor-coredns', {
+        metadata: { name: JOB_COREDNS, namespace: this.ns },
+        spec: {
+          selector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+          namespaceSelector: { matchNames: ['kube-system'] },
+          podMetricsEndpoints: [
+            {
+              portNumber: COREDNS_METRICS_PORT,
+              path: '/metrics',
+              scheme: mon.PodMonitorSpecPodMetricsEndpointsScheme.HTTP,
+              relabelings: [{ targetLabel: 'job', replacement: JOB_COREDNS, action: mon.PodMonitorSpecPodMetricsEndpointsRelabelingsAction.REPLACE }],
+            },
+          ],
+        },
+      });
+    }
+  }
+
   constructor(scope: Construct, ctx: StackContext, props: PrometheusProps) {
     super(scope, ctx, 'prometheus', 'metrics');
     const cfg = ctx.config.prometheus;
     const sidecars = props.sidecars ?? [];
     const name = 'prometheus';
 
+    // The config reloaders of the stack's pods, in this namespace: one job for all.
+    const reloaders = new ScrapeTarget({ name: CONFIG_RELOADER_JOB, job: CONFIG_RELOADER_JOB, port: CONFIG_RELOADER_PORT, portName: CONFIG_RELOADER_PORT_NAME });
+    reloaders.podMonitor(this, this.ns, stackSelector(ctx.config));
+
+    const k8sParts = ctx.config.kubernetesComponents ?? {};
     this.configInput = {
       cluster: ctx.config.cluster,
       replicaLabel: this.replicaLabel,
@@ -115,8 +187,16 @@ export class PrometheusChart extends ComponentChart {
       evaluationInterval: cfg.evaluationInterval,
       ruleFiles: [`${RULES_DIR}/*.yaml`],
       alertmanagers: props.alertmanager ? [props.alertmanager] : [],
-      podScrapeJobs: sidecars.filter((s) => s.scrapeJob).map((s) => ({ ...s.scrapeJob!, namespace: this.ns, podLabels: this.selector })),
+      kubelet: { enabled: k8sParts.kubelet ?? true, tls: k8sParts.kubeletTls ?? 'insecure-skip-verify' },
+      clusterComponents: { apiServer: k8sParts.apiServer, coreDns: k8sParts.coreDns, controllerManager: k8sParts.controllerManager, scheduler: k8sParts.scheduler },
+      podScrapeJobs: [
+        ...sidecars.filter((s) => s.scrapeJob).map((s) => ({ ...s.scrapeJob!, namespace: this.ns, podLabels: this.selector })),
+        reloaders.podScrapeJob(this.ns, stackSelector(ctx.config)),
+        ...(props.scrapeJobs ?? []),
+      ],
     };
+    const components = clusterComponents(this.configInput);
+    this.clusterComponentMonitors(components);
     this.configYaml = prometheusConfigYaml(this.configInput);
     const access = prometheusDiscoveryAccess(renderPrometheusConfig(this.configInput));
 
@@ -130,13 +210,27 @@ export class PrometheusChart extends ComponentChart {
     const clusterName = `${this.ns}-prometheus`;
     new k8s.KubeClusterRole(this, 'clusterrole', {
       metadata: { name: clusterName },
-      rules: access.clusterRules.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
+      rules: access.clusterRules.map((r) => ('nonResourceURLs' in r ? { nonResourceUrLs: [...r.nonResourceURLs], verbs: [...r.verbs] } : { apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
     });
     new k8s.KubeClusterRoleBinding(this, 'clusterrolebinding', {
       metadata: { name: clusterName },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },
       subjects: [{ kind: 'ServiceAccount', name, namespace: this.ns }],
     });
+
+    // Discovery restricted to named namespaces (none in the stack's own config today).
+    for (const { namespace, rules } of access.namespaceRules) {
+      const roleName = `${this.ns}-prometheus`;
+      new k8s.KubeRole(this, `role-${namespace}`, {
+        metadata: { name: roleName, namespace },
+        rules: rules.map((r) => ('nonResourceURLs' in r ? { nonResourceUrLs: [...r.nonResourceURLs], verbs: [...r.verbs] } : { apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
+      });
+      new k8s.KubeRoleBinding(this, `rolebinding-${namespace}`, {
+        metadata: { name: roleName, namespace },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
+        subjects: [{ kind: 'ServiceAccount', name, namespace: this.ns }],
+      });
+    }
 
     // ---- Config and rules.
     new k8s.KubeConfigMap(this, 'config', { metadata: this.meta('prometheus-config'), data: { 'prometheus.yml': this.configYaml } });
@@ -230,13 +324,24 @@ export class PrometheusChart extends ComponentChart {
       podSelector: this.selector,
       ingress: [
         { peers: [...props.queriers, { pods: this.selector }], ports: [{ port: PROMETHEUS_PORT }, ...sidecarPorts.map((p) => ({ port: p.port }))] },
+        // The config-reloader job: the replicas scrape each other's reloaders.
+        { peers: [{ pods: this.selector }], ports: [{ port: CONFIG_RELOADER_PORT }] },
       ],
       egress: [
         // Scrapes: annotated pods in every namespace, on whatever port they declare.
         { peers: [{ allNamespaces: true }], ports: [] },
         // Kubelets (nodes' addresses are not pods) and the Kubernetes API (discovery).
         // Kubelets and host-network agents (node-exporter) listen on node addresses, which are not pods.
-        { peers: [{ cidr: '0.0.0.0/0' }], ports: [{ port: 10250 }, { port: 9100 }] },
+        // The controller manager and the scheduler (when scraped) are on the host network too.
+        {
+          peers: [{ cidr: '0.0.0.0/0' }],
+          ports: [
+            { port: 10250 },
+            { port: 9100 },
+            ...(components.controllerManager ? [{ port: CONTROLLER_MANAGER_PORT }] : []),
+            ...(components.scheduler ? [{ port: SCHEDULER_PORT }] : []),
+          ],
+        },
         apiServerEgress(ctx.config),
         ...sidecars.flatMap((s) => s.egress),
       ],

@@ -194,6 +194,36 @@ export interface ToggleConfig {
   readonly enabled: boolean;
 }
 
+/**
+ * The parts of Kubernetes itself the stack's Prometheus scrapes (jobs `kubelet`, `cadvisor`,
+ * `kubelet-probes`, `apiserver`, `coredns`, `kube-controller-manager`, `kube-scheduler`).
+ * Every field is optional; leave out what keeps its default.
+ */
+export interface KubernetesComponentsConfig {
+  /** Kubelets: `/metrics`, `/metrics/cadvisor` and `/metrics/probes` on every node (port 10250). @default true */
+  readonly kubelet?: boolean;
+  /**
+   * How the kubelets' serving certificates are verified: `insecure-skip-verify` where they
+   * are self-signed (kubeadm, kind and most managed clusters without
+   * `serverTLSBootstrap`), `cluster-ca` where the cluster CA signs them.
+   * @default 'insecure-skip-verify'
+   */
+  readonly kubeletTls?: 'insecure-skip-verify' | 'cluster-ca';
+  /** The API server's `/metrics`, at the `kubernetes` Service's endpoints (RBAC: GET on the non-resource URL `/metrics`). @default true */
+  readonly apiServer?: boolean;
+  /** CoreDNS: pods labelled `k8s-app=kube-dns` in kube-system, port 9153. @default true */
+  readonly coreDns?: boolean;
+  /**
+   * kube-controller-manager on port 10257 (HTTPS). Managed clusters (EKS, GKE, AKS) do not
+   * expose it, and kubeadm binds it to 127.0.0.1 unless `--bind-address=0.0.0.0`: enable
+   * it where `kubectl -n kube-system get pods -l component=kube-controller-manager` lists
+   * pods and their `--bind-address` is not 127.0.0.1. @default false
+   */
+  readonly controllerManager?: boolean;
+  /** kube-scheduler on port 10259 (HTTPS); the same conditions as `controllerManager`. @default false */
+  readonly scheduler?: boolean;
+}
+
 export interface NetworkConfig {
   /**
    * Let an ingress controller reach Grafana: the namespace (and optional pod labels) of
@@ -256,6 +286,8 @@ export interface StackConfig {
   readonly logCollector: LogCollectorConfig;
   readonly kubeStateMetrics: ToggleConfig;
   readonly nodeExporter: ToggleConfig;
+  /** What of Kubernetes itself is scraped. @default every field's default (see KubernetesComponentsConfig) */
+  readonly kubernetesComponents?: KubernetesComponentsConfig;
   readonly exporter: ExporterConfig;
   readonly alerts: AlertsConfig;
   readonly slos: SlosConfig;

@@ -359,6 +359,17 @@ export function configProblems(config: StackConfig): ConfigProblem[] {
   c.boolean('kubeStateMetrics.enabled', config.kubeStateMetrics.enabled);
   c.boolean('nodeExporter.enabled', config.nodeExporter.enabled);
 
+  const kc = config.kubernetesComponents;
+  if (kc !== undefined) {
+    if (typeof kc !== 'object' || kc === null || Array.isArray(kc)) c.add('kubernetesComponents', `${c.show(kc)} is not allowed; use an object such as { controllerManager: true }`);
+    else {
+      const known = ['kubelet', 'kubeletTls', 'apiServer', 'coreDns', 'controllerManager', 'scheduler'];
+      for (const key of Object.keys(kc)) if (!known.includes(key)) c.add(`kubernetesComponents.${key}`, `is not a field; use one of ${known.join(', ')}`);
+      for (const key of ['kubelet', 'apiServer', 'coreDns', 'controllerManager', 'scheduler'] as const) if (kc[key] !== undefined) c.boolean(`kubernetesComponents.${key}`, kc[key]);
+      if (kc.kubeletTls !== undefined) c.oneOf('kubernetesComponents.kubeletTls', kc.kubeletTls, ['insecure-skip-verify', 'cluster-ca'] as const);
+    }
+  }
+
   const e = config.exporter;
   c.boolean('exporter.enabled', e.enabled);
   if (e.enabled || e.image !== undefined) c.image('exporter.image', e.image);

@@ -6,6 +6,7 @@ import { PrometheusRule } from '../../imports/monitoring.coreos.com';
 import { RuleGroup, ruleFileGroup } from '../observability/rule-group';
 import { RuleRegistry, splitRuleGroups } from '../observability/rule-registry';
 import { ScrapeTarget } from '../observability/scrape-target';
+import type { PodScrapeJob } from '../render/prometheus';
 import { selectorLabels, standardLabels } from './labels';
 import { podTemplate, PodTemplateSpec } from './workload';
 
@@ -31,6 +32,8 @@ export class ComponentChart extends Chart {
   readonly selector: Record<string, string>;
   /** Labels for pod templates (selector + standard labels). */
   readonly podLabels: Record<string, string>;
+  /** Targets of this component that need a dedicated job in the stack's Prometheus (see addScrapeTarget). */
+  readonly scrapeJobs: PodScrapeJob[] = [];
   private prometheusRules = 0;
 
   constructor(scope: Construct, readonly ctx: StackContext, readonly componentName: string, component: string) {
@@ -68,11 +71,20 @@ export class ComponentChart extends Chart {
     }
   }
 
-  /** Declares the component's scrape target: returns the pod annotations, emits the monitor. */
-  addScrapeTarget(target: ScrapeTarget, via: { service?: Record<string, string> } = {}): Record<string, string> {
-    if (via.service) target.serviceMonitor(this, this.ns, via.service);
-    else target.podMonitor(this, this.ns, this.selector);
-    return target.podAnnotations();
+  /**
+   * Declares one of the component's scrape targets and emits its monitor. Returns the pod
+   * annotations when the annotated-pods job can scrape it; otherwise (a second port, an
+   * exporter with `honorLabels`, a node agent) returns none and adds a dedicated job to
+   * `scrapeJobs`, which the stack hands to its Prometheus. A pod has one set of
+   * annotations: at most one annotatable target per pod.
+   */
+  addScrapeTarget(target: ScrapeTarget, via: { service?: Record<string, string>; namespace?: string } = {}): Record<string, string> {
+    const namespace = via.namespace ?? this.ns;
+    if (via.service) target.serviceMonitor(this, namespace, via.service);
+    else target.podMonitor(this, namespace, this.selector);
+    if (target.annotatable) return target.podAnnotations();
+    this.scrapeJobs.push(target.podScrapeJob(namespace, this.selector));
+    return {};
   }
 
   /** A pod template of this component: its labels and selector, and the restricted baseline. */

@@ -163,6 +163,8 @@ export function volumeClaimTemplate(name: string, storage: StorageConfig): k8s.K
 }
 
 export const CONFIG_RELOADER_PORT = 8080;
+/** Name of the config reloader's metrics port (the `config-reloader` scrape job selects it). */
+export const CONFIG_RELOADER_PORT_NAME = 'reloader-web';
 
 /**
  * The config-reloader sidecar (prometheus-operator's): watches mounted ConfigMap/Secret
@@ -180,10 +182,10 @@ export function configReloader(spec: { readonly reloadUrl: string; readonly conf
       ...(spec.configFile ? [`--config-file=${spec.configFile}`] : []),
       ...spec.watchedDirs.map((d) => `--watched-dir=${d}`),
     ],
-    ports: [{ name: 'reloader-web', containerPort: CONFIG_RELOADER_PORT }],
+    ports: [{ name: CONFIG_RELOADER_PORT_NAME, containerPort: CONFIG_RELOADER_PORT }],
     resources: { cpuRequest: '10m', memoryRequest: '25Mi', memoryLimit: '50Mi' },
-    readinessProbe: httpProbe({ path: '/metrics', port: 'reloader-web', periodSeconds: 30 }),
-    livenessProbe: httpProbe({ path: '/metrics', port: 'reloader-web', periodSeconds: 30 }),
+    readinessProbe: httpProbe({ path: '/metrics', port: CONFIG_RELOADER_PORT_NAME, periodSeconds: 30 }),
+    livenessProbe: httpProbe({ path: '/metrics', port: CONFIG_RELOADER_PORT_NAME, periodSeconds: 30 }),
     volumeMounts: spec.volumeMounts,
   });
 }

@@ -1,12 +1,17 @@
 import { Construct } from 'constructs';
 import * as mon from '../../imports/monitoring.coreos.com';
+import type { PodScrapeJob } from '../render/prometheus';
 
 /**
  * A scrape target, declared once by the component that exposes it. From it come:
  * - the pod annotations (`prometheus.io/scrape`, `/port`, `/path`, `/scheme`) that the
  *   stack's own Prometheus discovers (its annotated-pods job),
  * - a PodMonitor, or a ServiceMonitor when the component has a Service, for clusters
- *   that run prometheus-operator.
+ *   that run prometheus-operator,
+ * - or, for a target the annotated-pods job cannot express (a second port of a pod, an
+ *   exporter whose labels describe other objects, a node agent named by its node), a
+ *   dedicated job of the stack's own Prometheus (`podScrapeJob`) with the same labels as
+ *   the PodMonitor gives.
  */
 export interface ScrapeTargetSpec {
   /** Job name; also names the PodMonitor/ServiceMonitor. */
@@ -21,6 +26,19 @@ export interface ScrapeTargetSpec {
   readonly scheme?: 'http' | 'https';
   /** Prometheus duration. @default the global scrape interval */
   readonly interval?: string;
+  /**
+   * The `job` label. @default the pod's `app.kubernetes.io/name` label (the PodMonitor's
+   * `jobLabel`; the annotated-pods job does the same)
+   */
+  readonly job?: string;
+  /**
+   * The exporter's own `namespace`/`pod`/`container` labels describe the objects its series
+   * are about (kube-state-metrics): they win over the target's (`honorLabels`), and the
+   * target carries no `namespace`/`pod`/`container`/`node` of its own. @default false
+   */
+  readonly honorLabels?: boolean;
+  /** `instance` = the target's address, or the node the pod runs on (node agents). @default 'address' */
+  readonly instance?: 'address' | 'node';
 }
 
 const SCRAPE_PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -51,6 +69,38 @@ export class ScrapeTarget {
     };
   }
 
+  /** Whether the annotated-pods job can scrape this target (else: `podScrapeJob`). */
+  get annotatable(): boolean {
+    return this.spec.job === undefined && !this.spec.honorLabels && (this.spec.instance ?? 'address') === 'address';
+  }
+
+  /** The dedicated job of the stack's own Prometheus for this target, in pods matching `podLabels`. */
+  podScrapeJob(namespace: string, podLabels: Record<string, string>): PodScrapeJob {
+    return {
+      job: this.spec.job ?? this.name,
+      namespace,
+      podLabels,
+      portName: this.spec.portName,
+      path: this.path,
+      scheme: this.scheme,
+      ...(this.spec.interval ? { interval: this.spec.interval } : {}),
+      ...(this.spec.honorLabels ? { honorLabels: true } : {}),
+      ...(this.spec.instance === 'node' ? { instance: 'node' as const } : {}),
+    };
+  }
+
+  /**
+   * The relabelings a monitor needs on top of prometheus-operator's own (which set
+   * `namespace`, `pod`, `container`, `endpoint` and the job), applied after them.
+   */
+  private monitorRelabelings<T>(): T[] | undefined {
+    const out: { sourceLabels?: string[]; targetLabel?: string; replacement?: string; regex?: string; action: string }[] = [];
+    if (this.spec.job !== undefined) out.push({ targetLabel: 'job', replacement: this.spec.job, action: 'replace' });
+    if (this.spec.instance === 'node') out.push({ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'instance', action: 'replace' });
+    if (this.spec.honorLabels) out.push({ regex: 'container|endpoint|namespace|node|pod|service', action: 'labeldrop' });
+    return out.length > 0 ? (out as unknown as T[]) : undefined;
+  }
+
   /** A PodMonitor selecting the component's pods (prometheus-operator clusters). */
   podMonitor(scope: Construct, namespace: string, selector: Record<string, string>): mon.PodMonitor {
     return new mon.PodMonitor(scope, `podmonitor-${this.name}`, {
@@ -65,6 +115,8 @@ export class ScrapeTarget {
             path: this.path,
             scheme: this.scheme === 'https' ? mon.PodMonitorSpecPodMetricsEndpointsScheme.HTTPS : mon.PodMonitorSpecPodMetricsEndpointsScheme.HTTP,
             interval: this.spec.interval,
+            honorLabels: this.spec.honorLabels,
+            relabelings: this.monitorRelabelings<mon.PodMonitorSpecPodMetricsEndpointsRelabelings>(),
           },
         ],
       },
@@ -85,6 +137,8 @@ export class ScrapeTarget {
             path: this.path,
             scheme: this.scheme === 'https' ? mon.ServiceMonitorSpecEndpointsScheme.HTTPS : mon.ServiceMonitorSpecEndpointsScheme.HTTP,
             interval: this.spec.interval,
+            honorLabels: this.spec.honorLabels,
+            relabelings: this.monitorRelabelings<mon.ServiceMonitorSpecEndpointsRelabelings>(),
           },
         ],
       },

@@ -33,9 +33,28 @@ import { toYaml } from './yaml';
  *   the kubelet's exec/attach/portforward endpoints: far more than `nodes/metrics`, which
  *   is all the direct path needs. Kubelet serving certificates are self-signed on most
  *   clusters (no `serverTLSBootstrap`), hence the explicit `kubeletTls` choice.
- * - `podScrapeJobs`: secondary metrics ports of the stack's own pods (one annotation can
- *   only name one port: the Thanos sidecar next to Prometheus), selected by pod labels
- *   and container port NAME.
+ * - `kubelet-probes`: the kubelet's `/metrics/probes` (`prober_probe_total` per container
+ *   and probe), same path and credentials as `kubelet` (the kubelet authorizes every
+ *   `/metrics/*` path as `nodes/metrics`).
+ * - `apiserver`: the API server's `/metrics`, at the endpoints of the `kubernetes` Service
+ *   in `default` (EndpointSlice discovery, port `https`), with the ServiceAccount token and
+ *   the cluster CA; the server name `kubernetes` is in every API server's certificate,
+ *   whereas the endpoint IP is not always (managed clusters). RBAC: `nonResourceURLs:
+ *   ["/metrics"]`, verb `get`.
+ * - `coredns`: pods labelled `k8s-app=kube-dns` in `kube-system`, container port 9153
+ *   (CoreDNS's prometheus plugin), or the `coredns` container's port named `metrics`. Clusters that run the older kube-dns (GKE by default)
+ *   have no such port: the job then has no target, and nothing else breaks.
+ * - `kube-controller-manager` (10257) and `kube-scheduler` (10259): off by default, see
+ *   `ControlPlaneScrape`. Their pods (static pods labelled `component=<name>` by kubeadm,
+ *   `k8s-app=<name>` by kops) in `kube-system`, scraped over HTTPS at the pod IP (host
+ *   network: the node's address) and the component's secure port, with the ServiceAccount
+ *   token (same `/metrics` RBAC); their serving certificates are self-signed by default.
+ * - `podScrapeJobs`: targets that need their own job: secondary metrics ports of the
+ *   stack's pods (one annotation can only name one port: the Thanos sidecar next to
+ *   Prometheus, kube-state-metrics' telemetry port, the config reloaders), exporters whose
+ *   labels describe other objects (kube-state-metrics: `honor_labels`, no pod labels on the
+ *   target) and node agents (node-exporter: `instance` = node name). Selected by pod labels
+ *   and container port name.
  * - `extraScrapeConfigs`: anything else, verbatim.
  *
  * Labels: every discovered target keeps `namespace`, `pod`, `container`, `node` (and
@@ -69,15 +88,114 @@ export const JOB_PODS = 'kubernetes-pods';
 export const JOB_SERVICE_ENDPOINTS = 'kubernetes-service-endpoints';
 export const JOB_KUBELET = 'kubelet';
 export const JOB_CADVISOR = 'cadvisor';
+export const JOB_KUBELET_PROBES = 'kubelet-probes';
+export const JOB_APISERVER = 'apiserver';
+export const JOB_COREDNS = 'coredns';
+export const JOB_CONTROLLER_MANAGER = 'kube-controller-manager';
+export const JOB_SCHEDULER = 'kube-scheduler';
+
+/** Ports of the cluster components scraped by their own jobs. */
+export const COREDNS_METRICS_PORT = 9153;
+export const CONTROLLER_MANAGER_PORT = 10257;
+export const SCHEDULER_PORT = 10259;
 
 /**
- * cAdvisor series dropped at ingestion (`metric_relabel_configs`): per-container specs,
- * per-device block I/O and task-state series that no dashboard or alert of this stack
- * reads and that multiply with containers x devices. Dashboards may rely on every other
- * cAdvisor metric (`container_cpu_usage_seconds_total`, `container_memory_working_set_bytes`,
- * `container_cpu_cfs_throttled_periods_total`, `container_network_*`, `container_fs_usage_bytes`...).
+ * Series dropped at scrape time (`metric_relabel_configs`), per job: the one declared list.
+ * Each entry is a series name or an RE2 pattern of series names (anchored, like every relabel
+ * regex). Only series that multiply with containers, devices, resources or histogram buckets,
+ * and that no rule group or dashboard of the stack reads: test/scrape-drops.test.ts collects
+ * every metric the synthesized rule groups and dashboards read and fails when one of them is
+ * dropped here, so a rule or panel that starts reading one of these must take it off the list.
+ *
+ * - cAdvisor (per container): the container spec (limits and requests are read from
+ *   kube-state-metrics), per-device block I/O, task states, memory failure counters (4 per
+ *   container), descriptor/socket/thread gauges, `last_seen`, the per-container CPU split
+ *   into user/system (the total is kept) and the load average (always 0 unless the kubelet
+ *   runs with `--enable-load-reader`), and the low-level filesystem I/O counters (merged
+ *   operations, sectors, I/O time; the byte and operation counters are kept).
+ * - kubelet: latency histograms' buckets by operation type, volume plugin or HTTP path (their
+ *   `_sum` and `_count` are kept, so the mean still works); not the PLEG relist histogram,
+ *   which the kubelet rules read.
+ * - API server: the buckets of the per-resource-and-verb histograms (request duration,
+ *   response sizes, etcd request duration, watch event sizes, admission latencies, priority
+ *   and fairness wait and execution times); a few thousand series per API server. The SLI
+ *   histogram `apiserver_request_sli_duration_seconds` (latency without webhooks and long
+ *   requests), the request counters and every `_sum`/`_count` are kept.
+ * - kube-controller-manager, kube-scheduler: the work-queue latency buckets (one histogram
+ *   per controller queue) and the client-side request latency buckets; the scheduler's own
+ *   scheduling histograms are kept.
  */
-export const CADVISOR_DROPPED_METRICS = 'container_(spec_.+|tasks_state|memory_failures_total|blkio_device_usage_total|file_descriptors|sockets|threads|threads_max|last_seen)';
+export const DROPPED_SERIES: Readonly<Record<string, readonly string[]>> = {
+  [JOB_CADVISOR]: [
+    'container_spec_.+',
+    'container_blkio_device_usage_total',
+    'container_tasks_state',
+    'container_memory_failures_total',
+    'container_file_descriptors',
+    'container_sockets',
+    'container_threads',
+    'container_threads_max',
+    'container_last_seen',
+    'container_cpu_load_average_10s',
+    'container_cpu_system_seconds_total',
+    'container_cpu_user_seconds_total',
+    'container_fs_io_current',
+    'container_fs_io_time_seconds_total',
+    'container_fs_io_time_weighted_seconds_total',
+    'container_fs_reads_merged_total',
+    'container_fs_writes_merged_total',
+    'container_fs_sector_reads_total',
+    'container_fs_sector_writes_total',
+  ],
+  [JOB_KUBELET]: [
+    'kubelet_runtime_operations_duration_seconds_bucket',
+    'kubelet_http_requests_duration_seconds_bucket',
+    'kubelet_cgroup_manager_duration_seconds_bucket',
+    'storage_operation_duration_seconds_bucket',
+    'rest_client_request_duration_seconds_bucket',
+    'rest_client_rate_limiter_duration_seconds_bucket',
+    'rest_client_request_size_bytes_bucket',
+    'rest_client_response_size_bytes_bucket',
+  ],
+  [JOB_APISERVER]: [
+    'apiserver_request_duration_seconds_bucket',
+    'apiserver_response_sizes_bucket',
+    'apiserver_watch_events_sizes_bucket',
+    'apiserver_watch_list_duration_seconds_bucket',
+    'etcd_request_duration_seconds_bucket',
+    'apiserver_admission_controller_admission_duration_seconds_bucket',
+    'apiserver_admission_step_admission_duration_seconds_bucket',
+    'apiserver_admission_webhook_admission_duration_seconds_bucket',
+    'apiserver_flowcontrol_request_wait_duration_seconds_bucket',
+    'apiserver_flowcontrol_request_execution_seconds_bucket',
+    'apiserver_flowcontrol_priority_level_request_utilization_bucket',
+    'apiserver_flowcontrol_priority_level_seat_utilization_bucket',
+    'apiserver_flowcontrol_read_vs_write_current_requests_bucket',
+    'apiserver_flowcontrol_demand_seats_bucket',
+    'workqueue_queue_duration_seconds_bucket',
+    'workqueue_work_duration_seconds_bucket',
+  ],
+  [JOB_CONTROLLER_MANAGER]: [
+    'workqueue_queue_duration_seconds_bucket',
+    'workqueue_work_duration_seconds_bucket',
+    'rest_client_request_duration_seconds_bucket',
+    'rest_client_rate_limiter_duration_seconds_bucket',
+    'rest_client_request_size_bytes_bucket',
+    'rest_client_response_size_bytes_bucket',
+  ],
+  [JOB_SCHEDULER]: [
+    'rest_client_request_duration_seconds_bucket',
+    'rest_client_rate_limiter_duration_seconds_bucket',
+    'rest_client_request_size_bytes_bucket',
+    'rest_client_response_size_bytes_bucket',
+  ],
+};
+
+/** The `metric_relabel_configs` of a job: one drop of its DROPPED_SERIES, or none. */
+function dropRules(job: string): Obj[] {
+  const names = DROPPED_SERIES[job];
+  return names && names.length > 0 ? [relabel({ source_labels: ['__name__'], regex: names.join('|'), action: 'drop' })] : [];
+}
 
 /** The Alertmanager StatefulSet's headless Service, as the Alertmanager component exposes it. */
 export interface AlertmanagerRef {
@@ -107,6 +225,38 @@ export interface PodScrapeJob {
   readonly scheme?: 'http' | 'https';
   /** Prometheus duration. @default the global scrape interval */
   readonly interval?: string;
+  /**
+   * The exporter's labels describe other objects (kube-state-metrics: `namespace`, `pod`,
+   * `container` of the pod a series is about): keep them on conflict (`honor_labels`), and
+   * put no `namespace`/`pod`/`container`/`node` of the exporter's own pod on the target,
+   * or every series without such a label (a node's, a namespace's) would get the
+   * exporter's. @default false
+   */
+  readonly honorLabels?: boolean;
+  /**
+   * The `instance` label: the target's address, or the name of the node the pod runs on
+   * (node agents: one target per node, named as the node and stable across rollouts).
+   * @default 'address'
+   */
+  readonly instance?: 'address' | 'node';
+}
+
+/**
+ * The Kubernetes components scraped by their own jobs. Managed clusters (EKS, GKE, AKS) do
+ * not expose the controller manager and the scheduler to workloads, and kubeadm binds them
+ * to 127.0.0.1 unless `--bind-address=0.0.0.0` is set: enable those two only where
+ * `kubectl -n kube-system get pods -l component=kube-controller-manager -o wide` shows pods
+ * and the node can be reached on the port (10257, 10259) from a pod.
+ */
+export interface ClusterScrapeInput {
+  /** The API server's /metrics through the `kubernetes` Service's endpoints. @default true */
+  readonly apiServer?: boolean;
+  /** CoreDNS pods (`k8s-app=kube-dns` in kube-system, port 9153). @default true */
+  readonly coreDns?: boolean;
+  /** kube-controller-manager pods in kube-system on port 10257. @default false */
+  readonly controllerManager?: boolean;
+  /** kube-scheduler pods in kube-system on port 10259. @default false */
+  readonly scheduler?: boolean;
 }
 
 /** A scrape config passed through verbatim (it must be valid for Prometheus 2.42 and 3.x). */
@@ -142,8 +292,10 @@ export interface PrometheusConfigInput {
   readonly alertmanagers: readonly AlertmanagerRef[];
   /** Namespaces whose pods and services are discovered. @default all namespaces */
   readonly namespaces?: readonly string[];
-  /** Scrape kubelets and cAdvisor. @default { enabled: true, tls: 'insecure-skip-verify' } */
+  /** Scrape kubelets, cAdvisor and the kubelets' probe metrics. @default { enabled: true, tls: 'insecure-skip-verify' } */
   readonly kubelet?: { readonly enabled: boolean; readonly tls?: KubeletTls };
+  /** The API server, CoreDNS, the controller manager and the scheduler. @default see ClusterScrapeInput */
+  readonly clusterComponents?: ClusterScrapeInput;
   /**
    * Pod labels copied onto pod and service-endpoint targets: Kubernetes label name ->
    * Prometheus label name, e.g. `{ 'app.kubernetes.io/version': 'version' }`. Only list
@@ -231,7 +383,7 @@ function validate(input: PrometheusConfigInput): void {
       fail(`podLabelsToKeep["${k8sLabel}"]`, `"${promLabel}" is a label the stack already sets; choose another name`);
     }
   }
-  const jobs = new Set([JOB_PODS, JOB_SERVICE_ENDPOINTS, JOB_KUBELET, JOB_CADVISOR]);
+  const jobs = new Set([JOB_PODS, JOB_SERVICE_ENDPOINTS, ...kubeletJobs(input), ...clusterComponentJobs(input)].map((j) => (typeof j === 'string' ? j : String(j.job_name))));
   (input.podScrapeJobs ?? []).forEach((j, i) => {
     const at = `podScrapeJobs[${i}]`;
     if (!DNS_LABEL.test(j.job)) fail(`${at}.job`, `"${j.job}" must be lower-case letters, digits and '-'`);
@@ -248,6 +400,7 @@ function validate(input: PrometheusConfigInput): void {
       const ms = checkDuration(`${at}.interval`, j.interval);
       if (ms < timeout) fail(`${at}.interval`, `${j.interval} is shorter than scrapeTimeout ${input.scrapeTimeout}; Prometheus refuses a timeout above the interval`);
     }
+    if (j.instance !== undefined && j.instance !== 'address' && j.instance !== 'node') fail(`${at}.instance`, `"${String(j.instance)}" is not allowed; use "address" or "node"`);
   });
   (input.extraScrapeConfigs ?? []).forEach((c, i) => {
     if (typeof c.job_name !== 'string' || c.job_name === '') fail(`extraScrapeConfigs[${i}].job_name`, 'required');
@@ -336,32 +489,127 @@ function serviceEndpointsJob(input: PrometheusConfigInput): Obj {
   };
 }
 
+function serviceAccountAuth(): Obj {
+  return { type: 'Bearer', credentials_file: SERVICE_ACCOUNT_TOKEN_PATH };
+}
+
 function kubeletJobs(input: PrometheusConfigInput): Obj[] {
   const kubelet = input.kubelet ?? { enabled: true };
   if (!kubelet.enabled) return [];
   const tls: Obj = (kubelet.tls ?? 'insecure-skip-verify') === 'cluster-ca' ? { ca_file: SERVICE_ACCOUNT_CA_PATH } : { insecure_skip_verify: true };
-  const base = (job: string, path: string): Obj => ({
+  const base = (job: string, path: string): Obj => {
+    const out: Obj = {
+      job_name: job,
+      scheme: 'https',
+      metrics_path: path,
+      authorization: serviceAccountAuth(),
+      tls_config: tls,
+      kubernetes_sd_configs: kubernetesSd('node', undefined),
+      // Node discovery sets instance to the node name; `node` is the label dashboards join on.
+      relabel_configs: [copy('__meta_kubernetes_node_name', 'node')],
+    };
+    const drops = dropRules(job);
+    if (drops.length > 0) out.metric_relabel_configs = drops;
+    return out;
+  };
+  return [base(JOB_KUBELET, '/metrics'), base(JOB_CADVISOR, '/metrics/cadvisor'), base(JOB_KUBELET_PROBES, '/metrics/probes')];
+}
+
+/** Resolved ClusterScrapeInput (the defaults applied). */
+export function clusterComponents(input: Pick<PrometheusConfigInput, 'clusterComponents'>): Required<ClusterScrapeInput> {
+  const c = input.clusterComponents ?? {};
+  return { apiServer: c.apiServer ?? true, coreDns: c.coreDns ?? true, controllerManager: c.controllerManager ?? false, scheduler: c.scheduler ?? false };
+}
+
+/** Keep targets whose pod has label `component` or `k8s-app` equal to `name` (kubeadm, kops). */
+function keepComponentPods(name: string): Obj {
+  const v = regexLiteral(name);
+  return relabel({
+    source_labels: ['__meta_kubernetes_pod_label_component', '__meta_kubernetes_pod_label_k8s_app'],
+    separator: ';',
+    regex: `${v};.*|.*;${v}`,
+    action: 'keep',
+  });
+}
+
+const POD_TARGET_LABELS = [
+  copy('__meta_kubernetes_namespace', 'namespace'),
+  copy('__meta_kubernetes_pod_name', 'pod'),
+  copy('__meta_kubernetes_pod_container_name', 'container'),
+  copy('__meta_kubernetes_pod_node_name', 'node'),
+];
+
+/**
+ * A control-plane component on the host network: its pod IP is the node's address, the
+ * component listens on `port` whether or not the pod declares it (kubeadm's static pods
+ * declare no ports), so the address is the pod IP and that port.
+ */
+function controlPlaneJob(job: string, port: number): Obj {
+  return {
     job_name: job,
     scheme: 'https',
-    metrics_path: path,
-    authorization: { type: 'Bearer', credentials_file: SERVICE_ACCOUNT_TOKEN_PATH },
-    tls_config: tls,
-    kubernetes_sd_configs: kubernetesSd('node', undefined),
-    // Node discovery sets instance to the node name; `node` is the label dashboards join on.
-    relabel_configs: [copy('__meta_kubernetes_node_name', 'node')],
-  });
-  return [
-    base(JOB_KUBELET, '/metrics'),
-    {
-      ...base(JOB_CADVISOR, '/metrics/cadvisor'),
-      metric_relabel_configs: [relabel({ source_labels: ['__name__'], regex: CADVISOR_DROPPED_METRICS, action: 'drop' })],
-    },
-  ];
+    authorization: serviceAccountAuth(),
+    // Serving certificates are generated by the component itself unless configured.
+    tls_config: { insecure_skip_verify: true },
+    kubernetes_sd_configs: kubernetesSd('pod', ['kube-system']),
+    relabel_configs: [
+      keepComponentPods(job),
+      relabel({ source_labels: ['__meta_kubernetes_pod_container_init'], regex: 'true', action: 'drop' }),
+      DROP_FINISHED_PODS,
+      // One target per pod whatever ports it declares (targets with equal labels are merged).
+      relabel({ source_labels: ['__meta_kubernetes_pod_ip'], regex: '([^:]+)', target_label: '__address__', replacement: `$1:${port}`, action: 'replace' }),
+      relabel({ source_labels: ['__meta_kubernetes_pod_ip'], regex: '(.+:.+)', target_label: '__address__', replacement: `[$1]:${port}`, action: 'replace' }),
+      ...POD_TARGET_LABELS,
+    ],
+    metric_relabel_configs: dropRules(job),
+  };
+}
+
+function clusterComponentJobs(input: PrometheusConfigInput): Obj[] {
+  const c = clusterComponents(input);
+  const out: Obj[] = [];
+  if (c.apiServer) {
+    out.push({
+      job_name: JOB_APISERVER,
+      scheme: 'https',
+      authorization: serviceAccountAuth(),
+      tls_config: { ca_file: SERVICE_ACCOUNT_CA_PATH, server_name: 'kubernetes' },
+      kubernetes_sd_configs: kubernetesSd('endpointslice', ['default']),
+      relabel_configs: [
+        relabel({ source_labels: ['__meta_kubernetes_service_name'], regex: 'kubernetes', action: 'keep' }),
+        relabel({ source_labels: ['__meta_kubernetes_endpointslice_port_name'], regex: 'https', action: 'keep' }),
+      ],
+      metric_relabel_configs: dropRules(JOB_APISERVER),
+    });
+  }
+  if (c.coreDns) {
+    out.push({
+      job_name: JOB_COREDNS,
+      kubernetes_sd_configs: kubernetesSd('pod', ['kube-system']),
+      relabel_configs: [
+        relabel({ source_labels: ['__meta_kubernetes_pod_label_k8s_app'], regex: 'kube-dns', action: 'keep' }),
+        // The prometheus plugin's port: 9153, or the port named `metrics` of the coredns
+        // container (kubeadm, EKS and AKS name it so). Not kube-dns's `metrics` ports.
+        relabel({
+          source_labels: ['__meta_kubernetes_pod_container_port_number', '__meta_kubernetes_pod_container_port_name', '__meta_kubernetes_pod_container_name'],
+          separator: ';',
+          regex: `${COREDNS_METRICS_PORT};.*;.*|.*;metrics;coredns`,
+          action: 'keep',
+        }),
+        DROP_FINISHED_PODS,
+        ...POD_TARGET_LABELS,
+      ],
+    });
+  }
+  if (c.controllerManager) out.push(controlPlaneJob(JOB_CONTROLLER_MANAGER, CONTROLLER_MANAGER_PORT));
+  if (c.scheduler) out.push(controlPlaneJob(JOB_SCHEDULER, SCHEDULER_PORT));
+  return out;
 }
 
 function podScrapeJob(j: PodScrapeJob): Obj {
   const out: Obj = { job_name: j.job };
   if (j.interval) out.scrape_interval = j.interval;
+  if (j.honorLabels) out.honor_labels = true;
   out.metrics_path = j.path ?? '/metrics';
   out.scheme = j.scheme ?? 'http';
   out.kubernetes_sd_configs = kubernetesSd('pod', [j.namespace]);
@@ -371,10 +619,8 @@ function podScrapeJob(j: PodScrapeJob): Obj {
       .map((k) => relabel({ source_labels: [`__meta_kubernetes_pod_label_${sanitizeLabelName(k)}`], regex: regexLiteral(j.podLabels[k]), action: 'keep' })),
     relabel({ source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: regexLiteral(j.portName), action: 'keep' }),
     DROP_FINISHED_PODS,
-    copy('__meta_kubernetes_namespace', 'namespace'),
-    copy('__meta_kubernetes_pod_name', 'pod'),
-    copy('__meta_kubernetes_pod_container_name', 'container'),
-    copy('__meta_kubernetes_pod_node_name', 'node'),
+    ...(j.instance === 'node' ? [copy('__meta_kubernetes_pod_node_name', 'instance')] : []),
+    ...(j.honorLabels ? [] : POD_TARGET_LABELS),
   ];
   return out;
 }
@@ -416,6 +662,7 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): Record<str
       podsJob(input),
       serviceEndpointsJob(input),
       ...kubeletJobs(input),
+      ...clusterComponentJobs(input),
       ...(input.podScrapeJobs ?? []).map(podScrapeJob),
       ...(input.extraScrapeConfigs ?? []).map((c) => ({ ...c })),
     ],
@@ -449,12 +696,10 @@ export function replicaLabelEnv(input: Pick<PrometheusConfigInput, 'replicaEnvVa
   return { name: input.replicaEnvVar ?? DEFAULT_REPLICA_ENV_VAR, fieldPath: 'metadata.name' };
 }
 
-/** An RBAC rule (the shape of `rbac.authorization.k8s.io/v1` PolicyRule). */
-export interface PolicyRule {
-  readonly apiGroups: readonly string[];
-  readonly resources: readonly string[];
-  readonly verbs: readonly string[];
-}
+/** An RBAC rule (the shape of `rbac.authorization.k8s.io/v1` PolicyRule): on API resources, or on non-resource URLs. */
+export type PolicyRule =
+  | { readonly apiGroups: readonly string[]; readonly resources: readonly string[]; readonly verbs: readonly string[] }
+  | { readonly nonResourceURLs: readonly string[]; readonly verbs: readonly string[] };
 
 /**
  * Exactly the API access the rendered config needs: a ClusterRole's rules (discovery in
@@ -514,8 +759,11 @@ export function prometheusDiscoveryAccess(config: Record<string, unknown>): Disc
     }
   }
   const clusterRules = rulesFrom(cluster, DISCOVERY_VERBS);
-  const scrapesKubelet = ((config.scrape_configs as Obj[] | undefined) ?? []).some((sc) => sc.job_name === JOB_KUBELET || sc.job_name === JOB_CADVISOR);
-  if (scrapesKubelet) clusterRules.push({ apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] });
+  const jobNames = new Set(((config.scrape_configs as Obj[] | undefined) ?? []).map((sc) => sc.job_name));
+  // The kubelet authorizes every /metrics/* path (cadvisor, probes) as nodes/metrics.
+  if ([JOB_KUBELET, JOB_CADVISOR, JOB_KUBELET_PROBES].some((j) => jobNames.has(j))) clusterRules.push({ apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] });
+  // The API server, controller manager and scheduler authorize GET /metrics as a non-resource URL.
+  if ([JOB_APISERVER, JOB_CONTROLLER_MANAGER, JOB_SCHEDULER].some((j) => jobNames.has(j))) clusterRules.push({ nonResourceURLs: ['/metrics'], verbs: ['get'] });
   const namespaceRules = [...perNamespace.keys()]
     .sort()
     .map((namespace) => ({ namespace, rules: rulesFrom(new Set([...perNamespace.get(namespace)!].filter((k) => !cluster.has(k))), DISCOVERY_VERBS) }))
