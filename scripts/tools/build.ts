@@ -112,8 +112,9 @@ function buildTool(go: string, spec: ToolSpec, localGo: string, root: string): v
       );
     }
     for (const extra of spec.extraLdflags ?? []) ldflags.push(...x(extra));
-    log(`${spec.name}: downloading its dependencies`);
-    run(go, ['mod', 'download'], { cwd: src, env });
+    // No `go mod download` of the whole module graph: it also fetches modules only tests of
+    // dependencies need, and the proxy refuses some of them (kube-state-metrics v2.20.0 lists
+    // inet.af/netaddr). `go build` downloads what the binary's packages import.
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
     for (const [binary, pkg] of Object.entries(spec.binaries)) {
