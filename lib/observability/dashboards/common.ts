@@ -292,11 +292,17 @@ export function tagLinks(title: string, tag: string): dash.DashboardLinkBuilder 
 }
 
 /**
- * A table column override that links each cell to another dashboard, passing the cell's
- * value as that dashboard's variable, plus the current cluster selection and time range.
+ * A table column override that links each cell to another dashboard: `fields` maps the
+ * target's variables to columns of the row (the cell's own value or its neighbours');
+ * `keep` lists variables of this dashboard passed on as they are. The cluster selection and
+ * the time range and the datasource always go along.
  */
-export function drillDown(column: string, title: string, uid: string, vars: Readonly<Record<string, string>>): { matcher: dash.MatcherConfig; properties: dash.DynamicConfigValue[] } {
-  const params = ['${__url_time_range}', '${cluster:queryparam}', ...Object.entries(vars).map(([v, field]) => `var-${v}=\${__data.fields["${field}"]}`)];
+export function drillDown(column: string, title: string, uid: string, fields: Readonly<Record<string, string>>, keep: readonly string[] = []): { matcher: dash.MatcherConfig; properties: dash.DynamicConfigValue[] } {
+  const params = [
+    '${__url_time_range}',
+    ...['datasource', CLUSTER_LABEL, ...keep].map((v) => `\${${v}:queryparam}`),
+    ...Object.entries(fields).map(([v, field]) => `var-${v}=\${__data.fields["${field}"]}`),
+  ];
   return { matcher: { id: 'byName', options: column }, properties: [{ id: 'links', value: [{ title, url: `/d/${uid}?${params.join('&')}` }] }] };
 }
 
