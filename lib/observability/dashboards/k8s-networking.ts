@@ -37,8 +37,6 @@ function netByWorkload(counter: Counter, by: string, matchers: string, pods: str
 }
 
 interface Group {
-  /** `by` labels of the per-object panels. */
-  readonly by: string;
   /** Legend of one object. */
   readonly legend: string;
   /** What an object is, in titles ("namespace", "pod", ...). */
@@ -88,7 +86,7 @@ export function networkingClusterDashboard(o: DashboardOptions): dash.Dashboard 
     .withPanel(statPanel('Sent by pods', [promql(net('transmit_bytes', '', m), '', { instant: true })], { w: 6, h: 4, unit: 'Bps', decimals: 1, sparkline: true, description: 'Bytes per second sent by all pods.' }))
     .withPanel(statPanel('Dropped packets / s', [promql(`${net('receive_packets_dropped', '', m)} + ${net('transmit_packets_dropped', '', m)}`, '', { instant: true })], { w: 6, h: 4, unit: 'pps', decimals: 2, thresholds: thresholds('green', [[0.01, 'orange']]), description: 'Packets dropped per second on all pod interfaces, both directions.' }))
     .withPanel(statPanel('TCP retransmitted', [promql('sum(rate(node_netstat_Tcp_RetransSegs[$__rate_interval]))\n/\nsum(rate(node_netstat_Tcp_OutSegs[$__rate_interval]))', '', { instant: true })], { w: 6, h: 4, unit: 'percentunit', decimals: 2, thresholds: thresholds('green', [[0.01, 'orange'], [0.05, 'red']]), description: 'Share of TCP segments the nodes sent that were retransmissions (all nodes, node-exporter).' }));
-  trafficRows(b, { by: 'namespace', legend: '{{namespace}}', noun: 'namespace', subject: 'each namespace\'s pods', rate });
+  trafficRows(b, { legend: '{{namespace}}', noun: 'namespace', subject: 'each namespace\'s pods', rate });
   b.withRow(row('Namespaces')).withPanel(trafficTable('Namespaces', ['namespace'], rate, drillDown('namespace', 'Namespace networking', NETWORKING_UIDS.namespace, { namespace: 'namespace' })));
   b.withRow(row('Nodes'))
     .withPanel(timeseriesPanel('TCP retransmitted segments by node', [promql('sum by (instance) (rate(node_netstat_Tcp_RetransSegs[$__rate_interval]))\n/\nsum by (instance) (rate(node_netstat_Tcp_OutSegs[$__rate_interval]))', '{{instance}}')], { w: 12, h: 8, unit: 'percentunit', min: 0, thresholds: thresholds('green', [[0.01, 'orange'], [0.05, 'red']]), description: 'Share of sent TCP segments that were retransmissions, per node: loss or congestion on its paths.' }))
@@ -107,7 +105,7 @@ export function networkingNamespaceDashboard(o: DashboardOptions): dash.Dashboar
     .withPanel(statPanel('Received', [promql(net('receive_bytes', '', m), '', { instant: true })], { w: 8, h: 4, unit: 'Bps', decimals: 1, sparkline: true, description: 'Bytes per second received by the namespace\'s pods.' }))
     .withPanel(statPanel('Sent', [promql(net('transmit_bytes', '', m), '', { instant: true })], { w: 8, h: 4, unit: 'Bps', decimals: 1, sparkline: true, description: 'Bytes per second sent by the namespace\'s pods.' }))
     .withPanel(statPanel('Dropped packets / s', [promql(`${net('receive_packets_dropped', '', m)} + ${net('transmit_packets_dropped', '', m)}`, '', { instant: true })], { w: 8, h: 4, unit: 'pps', decimals: 2, thresholds: thresholds('green', [[0.01, 'orange']]), description: 'Packets dropped per second on the namespace\'s pod interfaces.' }));
-  trafficRows(b, { by: 'pod', legend: '{{pod}}', noun: 'pod', subject: 'each pod', rate });
+  trafficRows(b, { legend: '{{pod}}', noun: 'pod', subject: 'each pod', rate });
   b.withRow(row('Pods')).withPanel(trafficTable('Pods', ['pod'], rate, drillDown('pod', 'Pod networking', NETWORKING_UIDS.pod, { pod: 'pod' }, ['namespace'])));
   return finalize(b.build());
 }
@@ -122,7 +120,7 @@ export function networkingWorkloadDashboard(o: DashboardOptions): dash.Dashboard
   const pods = `${R.workloadPod}{${m}, workload_type=~"$workload_type", workload=~"$workload"}`;
   const by = 'workload, workload_type';
   const rate = (c: Counter) => netByWorkload(c, by, m, pods);
-  trafficRows(b, { by, legend: '{{workload_type}}/{{workload}}', noun: 'workload', subject: 'each workload\'s pods', rate });
+  trafficRows(b, { legend: '{{workload_type}}/{{workload}}', noun: 'workload', subject: 'each workload\'s pods', rate });
   b.withRow(row('Workloads')).withPanel(trafficTable('Workloads', ['workload', 'workload_type'], rate, drillDown('workload', 'Workload compute resources', 'k8s-resources-workload', { workload: 'workload', workload_type: 'workload_type' }, ['namespace'])));
   b.withRow(row('Pods of the selected workloads'))
     .withPanel(timeseriesPanel('Received by pod', [promql(netByWorkload('receive_bytes', 'pod', m, pods), '{{pod}}')], { w: 12, h: 8, unit: 'Bps', min: 0, stack: true, description: 'Bytes per second received by each pod of the selected workloads: an uneven spread points at load balancing or affinity.' }))
@@ -141,6 +139,6 @@ export function networkingPodDashboard(o: DashboardOptions): dash.Dashboard {
     .withPanel(statPanel('Sent', [promql(net('transmit_bytes', '', m), '', { instant: true })], { w: 6, h: 4, unit: 'Bps', decimals: 1, sparkline: true, description: 'Bytes per second the pod sends.' }))
     .withPanel(statPanel('Received in range', [promql(`sum(increase(container_network_receive_bytes_total{${m}}[$__range]))`, '', { instant: true })], { w: 6, h: 4, unit: 'bytes', decimals: 1, description: 'Bytes received over the dashboard time range.' }))
     .withPanel(statPanel('Sent in range', [promql(`sum(increase(container_network_transmit_bytes_total{${m}}[$__range]))`, '', { instant: true })], { w: 6, h: 4, unit: 'bytes', decimals: 1, description: 'Bytes sent over the dashboard time range.' }));
-  trafficRows(b, { by: 'interface', legend: '{{interface}}', noun: 'interface', subject: 'the pod, per interface', rate: (c) => net(c, 'interface', m) });
+  trafficRows(b, { legend: '{{interface}}', noun: 'interface', subject: 'the pod, per interface', rate: (c) => net(c, 'interface', m) });
   return finalize(b.build());
 }

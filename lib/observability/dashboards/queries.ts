@@ -208,29 +208,44 @@ export function withClusterMatcher(expr: string): string {
   return out;
 }
 
+export interface SelectorMatcher {
+  readonly label: string;
+  /** `=`, `!=`, `=~` or `!~`. */
+  readonly op: string;
+  /** The value as written between the quotes (Grafana variables not interpolated). */
+  readonly value: string;
+}
+
 /**
- * The label names of the matchers of each vector selector of a PromQL expression, in order
- * (for the test that every selector is filtered by cluster).
+ * The label matchers of each vector selector of a PromQL expression, in order (for the test
+ * that every selector is filtered by cluster, and for the live check that tells which
+ * queries are about the jobs that run).
  */
-export function selectorMatcherLabels(expr: string): string[][] {
+export function selectorMatchers(expr: string): SelectorMatcher[][] {
   const copy = sameLengthPlaceholders(expr);
   const tree = promqlParser.parse(copy);
-  const out: string[][] = [];
+  const out: SelectorMatcher[][] = [];
   tree.iterate({
     enter: (node) => {
       if (node.name !== 'VectorSelector') return undefined;
-      const labels: string[] = [];
-      const matchers = node.node.getChild('LabelMatchers');
-      const c = matchers?.cursor();
+      const matchers: SelectorMatcher[] = [];
+      const c = node.node.getChild('LabelMatchers')?.cursor();
       if (c?.firstChild()) {
         do {
           const label = c.node.getChild('LabelName') ?? c.node.getChild('QuotedLabelName');
-          if (label) labels.push(copy.slice(label.from, label.to).replace(/^"|"$/g, ''));
+          const op = c.node.getChild('MatchOp');
+          const value = c.node.getChild('StringLiteral');
+          if (label && op && value) matchers.push({ label: copy.slice(label.from, label.to).replace(/^"|"$/g, ''), op: copy.slice(op.from, op.to), value: expr.slice(value.from + 1, value.to - 1) });
         } while (c.nextSibling());
       }
-      out.push(labels);
+      out.push(matchers);
       return false;
     },
   });
   return out;
+}
+
+/** The label names of the matchers of each vector selector of a PromQL expression. */
+export function selectorMatcherLabels(expr: string): string[][] {
+  return selectorMatchers(expr).map((m) => m.map((x) => x.label));
 }

@@ -34,7 +34,7 @@ export function prometheusDashboard(o: DashboardOptions): dash.Dashboard {
 
   b.withRow(row('Scraping'))
     .withPanel(
-      tablePanel('Targets by job', [promql('count by (job) (up)', '', { instant: true, format: 'table' }), promql('count by (job) (up == 0)', '', { instant: true, format: 'table' })], {
+      tablePanel('Targets by job', [promql('count by (job) (up)', '', { instant: true, format: 'table' }), promql('sum by (job) (1 - up)', '', { instant: true, format: 'table' })], {
         w: 8,
         h: 9,
         description: 'Scrape targets per job, and how many of them failed their last scrape.',
