@@ -58,7 +58,7 @@ describe('dashboard JSON', () => {
       'Application Infrastructure': ['stack-app-infrastructure'],
       'Observability Stack': ['stack-health', 'stack-prometheus', 'stack-alertmanager'],
       Logs: ['stack-logs'],
-      'Kubernetes / Compute Resources': [
+      'Kubernetes - Compute Resources': [
         'k8s-resources-multicluster',
         'k8s-resources-cluster',
         'k8s-resources-namespace-pods',
@@ -68,9 +68,9 @@ describe('dashboard JSON', () => {
         'k8s-resources-node',
       ],
       Nodes: ['nodes-use-cluster', 'nodes-use-node'],
-      'Kubernetes / Networking': ['k8s-networking-cluster', 'k8s-networking-namespace', 'k8s-networking-workload', 'k8s-networking-pod'],
-      'Kubernetes / Storage': ['k8s-persistent-volumes'],
-      'Kubernetes / System': ['k8s-apiserver', 'k8s-kubelet', 'k8s-coredns'],
+      'Kubernetes - Networking': ['k8s-networking-cluster', 'k8s-networking-namespace', 'k8s-networking-workload', 'k8s-networking-pod'],
+      'Kubernetes - Storage': ['k8s-persistent-volumes'],
+      'Kubernetes - System': ['k8s-apiserver', 'k8s-kubelet', 'k8s-coredns'],
     });
     expect(new Set(full.map((s) => s.dashboard.title)).size).toBe(full.length);
     expect(full.map((s) => s.fileName)).toEqual(full.map((s) => `${s.dashboard.uid}.json`));
@@ -89,7 +89,7 @@ describe('dashboard JSON', () => {
     const k8s = full.filter((s) => s.folder.title.startsWith('Kubernetes') || s.folder.title === 'Nodes');
     expect(k8s).toHaveLength(17);
     for (const s of k8s) {
-      expect(s.dashboard.title!.startsWith(s.folder.uid === 'nodes' ? 'Nodes / USE Method / ' : `${s.folder.title} / `)).toBe(true);
+      expect(s.dashboard.title!.startsWith(s.folder.uid === 'nodes' ? 'Nodes / USE Method / ' : `${s.folder.title.replace(' - ', ' / ')} / `)).toBe(true);
       expect(s.dashboard.tags).toContain('kubernetes');
       expect(s.dashboard.links).toEqual([expect.objectContaining({ type: 'dashboards', tags: ['kubernetes'], asDropdown: true, includeVars: true, keepTime: true })]);
     }

@@ -41,11 +41,13 @@ export const DASHBOARD_FOLDERS = {
   infrastructure: { uid: 'infrastructure', title: 'Application Infrastructure' },
   stack: { uid: 'observability-stack', title: 'Observability Stack' },
   logs: { uid: 'logs', title: 'Logs' },
-  compute: { uid: 'kubernetes-compute', title: 'Kubernetes / Compute Resources' },
+  // No slash in folder titles (see renderDashboardProviders); the dashboards inside keep
+  // kube-prometheus's "Kubernetes / Compute Resources / ..." titles.
+  compute: { uid: 'kubernetes-compute', title: 'Kubernetes - Compute Resources' },
   nodes: { uid: 'nodes', title: 'Nodes' },
-  networking: { uid: 'kubernetes-networking', title: 'Kubernetes / Networking' },
-  storage: { uid: 'kubernetes-storage', title: 'Kubernetes / Storage' },
-  system: { uid: 'kubernetes-system', title: 'Kubernetes / System' },
+  networking: { uid: 'kubernetes-networking', title: 'Kubernetes - Networking' },
+  storage: { uid: 'kubernetes-storage', title: 'Kubernetes - Storage' },
+  system: { uid: 'kubernetes-system', title: 'Kubernetes - System' },
 } as const satisfies Record<string, DashboardFolderSpec>;
 
 /** One provisioned dashboard: its folder, its file name, and the dashboard model. */
