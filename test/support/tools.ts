@@ -20,7 +20,7 @@ export function toolPath(name: string): string {
   try {
     return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
   } catch {
-    throw new Error(`${name} is not installed; run 'apt-get install -y prometheus prometheus-alertmanager' (as .ci/run does)`);
+    throw new Error(`${name} is not installed; run 'apt-get install -y prometheus prometheus-alertmanager prometheus-node-exporter' (as .ci/run does)`);
   }
 }
 
