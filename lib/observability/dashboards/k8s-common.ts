@@ -135,3 +135,13 @@ export const RATIO_COLOURS = (): dash.ThresholdsConfigBuilder => thresholds('gre
 
 /** Colours for a utilisation (0..1): amber from 80 %, red from 90 %. */
 export const UTILISATION_COLOURS = (): dash.ThresholdsConfigBuilder => thresholds('green', [[0.8, 'orange'], [0.9, 'red']]);
+
+/**
+ * Busy share of all selected nodes' CPUs, each node weighted by its CPU count. Per instance
+ * first (`max by`): while a node-exporter pod is replaced, its 5m-rate rules briefly hold the
+ * old pod's series next to the new one's.
+ */
+export function weightedCpuBusy(): string {
+  const perNode = (rule: string) => `max by (cluster, instance) (${rule})`;
+  return `sum(\n  ${perNode(RULES.nodeCpuUtilisation)}\n  * on (cluster, instance)\n  ${perNode(RULES.nodeCpus)}\n)\n/\nsum(${perNode(RULES.nodeCpus)})`;
+}

@@ -1,6 +1,6 @@
 import type * as dash from '@grafana/grafana-foundation-sdk/dashboard';
 import { baseDashboard, clusterVariable, datasourceVariable, drillDown, finalize, promql, queryVariable, row, statPanel, tablePanel, tagLinks, thresholds, timeseriesPanel } from './common';
-import { Column, joinTable, K8S_TAG, RATIO_COLOURS, RULES as R, UTILISATION_COLOURS } from './k8s-common';
+import { Column, joinTable, K8S_TAG, RATIO_COLOURS, RULES as R, UTILISATION_COLOURS, weightedCpuBusy } from './k8s-common';
 import type { DashboardOptions } from './types';
 
 /**
@@ -74,7 +74,7 @@ const THROTTLING_DESCRIPTION = 'Share of CPU scheduling periods (100 ms) in whic
 export function computeClusterDashboard(o: DashboardOptions): dash.Dashboard {
   const b = k8sDashboard(o, COMPUTE_UIDS.cluster, 'Cluster', 'CPU and memory of the cluster: node utilisation, requests and limits against allocatable capacity, and usage per namespace.');
   const alloc = (resource: string) => `sum(kube_node_status_allocatable{resource="${resource}"})`;
-  const nodeCpuBusy = `sum(${R.nodeCpuUtilisation} * on (cluster, instance) ${R.nodeCpus})\n/\nsum(${R.nodeCpus})`;
+  const nodeCpuBusy = weightedCpuBusy();
   const memoryUsed = `1 - sum(${R.clusterMemoryAvailable})\n/\nsum(node_memory_MemTotal_bytes)`;
   const commitColours = thresholds('green', [[0.8, 'orange'], [1, 'red']]);
 

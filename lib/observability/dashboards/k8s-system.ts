@@ -23,6 +23,11 @@ function systemDashboard(o: DashboardOptions, uid: string, title: string, descri
 }
 
 const quantile = (q: number, histogram: string, matchers: string, by = '') => `histogram_quantile(${q}, sum by (le${by ? `, ${by}` : ''}) (rate(${histogram}_bucket{${matchers}}[$__rate_interval])))`;
+/**
+ * Mean of a histogram from its `_sum` and `_count`: for the histograms whose buckets the scrape
+ * config drops (one series per bucket, operation and resource: thousands per API server).
+ */
+const mean = (histogram: string, matchers: string, by: string) => `${rate(`${histogram}_sum`, matchers, by)}\n/\n${rate(`${histogram}_count`, matchers, by)}`;
 const rate = (metric: string, matchers: string, by = '') => `sum${by ? ` by (${by})` : ''} (rate(${metric}{${matchers}}[$__rate_interval]))`;
 
 /** Process CPU, memory and goroutines of a Go component, by `by`. */
@@ -61,8 +66,8 @@ export function apiserverDashboard(o: DashboardOptions): dash.Dashboard {
     .withPanel(timeseriesPanel('p99 latency by verb (cluster)', [promql(`max by (verb) (${R.apiserverLatency}{quantile="0.99"})`, '{{verb}}')], { w: 8, h: 8, unit: 's', min: 0, description: '99th percentile of request latency per verb (SLI histogram, 5m, all instances; long-running WATCH and CONNECT are not in it).' }))
     .withPanel(timeseriesPanel('p99 latency by instance', [promql(quantile(0.99, 'apiserver_request_sli_duration_seconds', nonLongRunning, 'instance'), '{{instance}}')], { w: 8, h: 8, unit: 's', min: 0, description: '99th percentile of request latency per instance, all verbs but WATCH and CONNECT.' }))
     .withPanel(heatmapPanel('Latency distribution', [promql(`sum by (le) (rate(apiserver_request_sli_duration_seconds_bucket{${nonLongRunning}}[$__rate_interval]))`, '{{le}}', { format: 'heatmap' })], { w: 8, h: 8, unit: 's', description: 'Requests per latency bucket over time (SLI histogram).' }))
-    .withPanel(timeseriesPanel('etcd request p99 by operation', [promql(quantile(0.99, 'etcd_request_duration_seconds', a, 'operation'), '{{operation}}')], { w: 12, h: 8, unit: 's', min: 0, description: '99th percentile of the API server\'s requests to etcd by operation; slow etcd makes every write slow.' }))
-    .withPanel(timeseriesPanel('Admission webhook p99 by webhook', [promql(quantile(0.99, 'apiserver_admission_webhook_admission_duration_seconds', a, 'name'), '{{name}}')], { w: 12, h: 8, unit: 's', min: 0, description: '99th percentile of each admission webhook\'s latency; a slow or unreachable webhook delays (or fails) every matching write.' }));
+    .withPanel(timeseriesPanel('etcd request mean latency by operation', [promql(mean('etcd_request_duration_seconds', a, 'operation'), '{{operation}}')], { w: 12, h: 8, unit: 's', min: 0, description: 'Mean duration of the API server\'s requests to etcd by operation (the buckets are not scraped); slow etcd makes every write slow.' }))
+    .withPanel(timeseriesPanel('Admission webhook mean latency by webhook', [promql(mean('apiserver_admission_webhook_admission_duration_seconds', a, 'name'), '{{name}}')], { w: 12, h: 8, unit: 's', min: 0, description: 'Mean latency of each admission webhook (the buckets are not scraped); a slow or unreachable webhook delays (or fails) every matching write.' }));
 
   b.withRow(row('Saturation'))
     .withPanel(timeseriesPanel('In-flight requests by kind', [promql(`sum by (request_kind) (apiserver_current_inflight_requests{${a}})`, '{{request_kind}}')], { w: 6, h: 8, unit: 'short', min: 0, description: 'Read-only and mutating requests being served (the highest count in the last second).' }))
@@ -70,7 +75,7 @@ export function apiserverDashboard(o: DashboardOptions): dash.Dashboard {
     .withPanel(timeseriesPanel('Rejected requests / s', [promql(rate('apiserver_flowcontrol_rejected_requests_total', a, 'priority_level, reason'), '{{priority_level}} {{reason}}')], { w: 6, h: 8, unit: 'reqps', min: 0, description: 'Requests rejected by flow control per priority level and reason (queue-full, time-out, concurrency-limit).' }))
     .withPanel(timeseriesPanel('Long-running requests by verb', [promql(`sum by (verb) (apiserver_longrunning_requests{${a}})`, '{{verb}}')], { w: 6, h: 8, unit: 'short', min: 0, description: 'Open WATCH and CONNECT (exec, logs, port-forward) requests.' }))
     .withPanel(timeseriesPanel('Work queue depth (top 10)', [promql(`topk(10, sum by (name) (workqueue_depth{${a}}))`, '{{name}}')], { w: 12, h: 8, unit: 'short', min: 0, description: 'Items waiting in the API server\'s internal controllers\' work queues.' }))
-    .withPanel(timeseriesPanel('Work queue wait p99 (top 10)', [promql(`topk(10, ${quantile(0.99, 'workqueue_queue_duration_seconds', a, 'name')})`, '{{name}}')], { w: 12, h: 8, unit: 's', min: 0, description: 'How long items wait in each work queue before being processed (99th percentile).' }));
+    .withPanel(timeseriesPanel('Work queue mean wait latency (top 10)', [promql(`topk(10,\n${mean('workqueue_queue_duration_seconds', a, 'name')}\n)`, '{{name}}')], { w: 12, h: 8, unit: 's', min: 0, description: 'How long items wait in each work queue before being processed, on average (the buckets are not scraped).' }));
 
   processRow(b, a, 'instance', '{{instance}}', 'API server');
   return finalize(b.build());
@@ -100,7 +105,7 @@ export function kubeletDashboard(o: DashboardOptions): dash.Dashboard {
   b.withRow(row('Container runtime'))
     .withPanel(timeseriesPanel('Runtime operations / s', [promql(rate('kubelet_runtime_operations_total', k, 'operation_type'), '{{operation_type}}')], { w: 8, h: 8, unit: 'ops', min: 0, stack: true, description: 'Operations the kubelet asks of the container runtime per second, by type.' }))
     .withPanel(timeseriesPanel('Runtime errors / s', [promql(rate('kubelet_runtime_operations_errors_total', k, 'node, operation_type'), '{{node}} {{operation_type}}')], { w: 8, h: 8, unit: 'ops', min: 0, description: 'Failed runtime operations per second by node and type.' }))
-    .withPanel(timeseriesPanel('Runtime operation p99', [promql(quantile(0.99, 'kubelet_runtime_operations_duration_seconds', k, 'operation_type'), '{{operation_type}}')], { w: 8, h: 8, unit: 's', min: 0, description: '99th percentile of each runtime operation\'s latency; pulls are slow by nature, the rest should stay well under a second.' }));
+    .withPanel(timeseriesPanel('Runtime operation mean latency', [promql(mean('kubelet_runtime_operations_duration_seconds', k, 'operation_type'), '{{operation_type}}')], { w: 8, h: 8, unit: 's', min: 0, description: 'Mean latency of each runtime operation (the buckets are not scraped); pulls are slow by nature, the rest should stay well under a second.' }));
 
   b.withRow(row('PLEG'))
     .withPanel(timeseriesPanel('PLEG relist p99 by node', [promql(`max by (node) (${R.plegRelist}{node=~"$node", quantile="0.99"})`, '{{node}}')], { w: 12, h: 8, unit: 's', min: 0, thresholds: thresholds('green', [[1, 'orange'], [3, 'red']]), description: 'How long one relist of all containers takes on each node (99th percentile, 5m): a slow runtime or too many containers.' }))
@@ -108,8 +113,8 @@ export function kubeletDashboard(o: DashboardOptions): dash.Dashboard {
 
   b.withRow(row('Volumes and cgroups'))
     .withPanel(timeseriesPanel('Storage operations / s', [promql(rate('storage_operation_duration_seconds_count', k, 'operation_name, status'), '{{operation_name}} {{status}}')], { w: 8, h: 8, unit: 'ops', min: 0, description: 'Volume operations (mount, unmount, attach, ...) per second by outcome; anything but success delays the pods that need the volume.' }))
-    .withPanel(timeseriesPanel('Storage operation p99', [promql(quantile(0.99, 'storage_operation_duration_seconds', k, 'operation_name'), '{{operation_name}}')], { w: 8, h: 8, unit: 's', min: 0, description: '99th percentile of volume operation latency by operation.' }))
-    .withPanel(timeseriesPanel('Cgroup manager p99', [promql(quantile(0.99, 'kubelet_cgroup_manager_duration_seconds', k, 'operation_type'), '{{operation_type}}')], { w: 8, h: 8, unit: 's', min: 0, description: '99th percentile of the kubelet\'s cgroup operations (create, update, destroy).' }));
+    .withPanel(timeseriesPanel('Storage operation mean latency', [promql(mean('storage_operation_duration_seconds', k, 'operation_name'), '{{operation_name}}')], { w: 8, h: 8, unit: 's', min: 0, description: 'Mean latency of volume operations by operation (the buckets are not scraped).' }))
+    .withPanel(timeseriesPanel('Cgroup manager mean latency', [promql(mean('kubelet_cgroup_manager_duration_seconds', k, 'operation_type'), '{{operation_type}}')], { w: 8, h: 8, unit: 's', min: 0, description: 'Mean latency of the kubelet\'s cgroup operations (create, update, destroy; the buckets are not scraped).' }));
 
   b.withRow(row('Probes and API'))
     .withPanel(timeseriesPanel('Probe failures / s by type', [promql(rate('prober_probe_total', `${probes}, result="failed"`, 'probe_type'), '{{probe_type}}')], { w: 8, h: 8, unit: 'short', min: 0, description: 'Failed probes per second: liveness failures restart containers, readiness failures take pods out of Services, startup failures delay both.' }))

@@ -1,6 +1,6 @@
 import type * as dash from '@grafana/grafana-foundation-sdk/dashboard';
 import { baseDashboard, clusterVariable, datasourceVariable, drillDown, finalize, promql, queryVariable, row, statPanel, tagLinks, thresholds, timeseriesPanel } from './common';
-import { joinTable, K8S_TAG, RULES as R, UTILISATION_COLOURS } from './k8s-common';
+import { joinTable, K8S_TAG, RULES as R, UTILISATION_COLOURS, weightedCpuBusy } from './k8s-common';
 import type { DashboardOptions } from './types';
 
 /**
@@ -27,7 +27,7 @@ function nodesDashboard(o: DashboardOptions, uid: string, title: string, descrip
 /** USE across the cluster's nodes: one line per node for each resource. */
 export function nodesClusterDashboard(o: DashboardOptions): dash.Dashboard {
   const b = nodesDashboard(o, NODE_UIDS.cluster, 'Cluster', 'Utilisation and saturation of every node\'s CPU, memory, network, disks and filesystems (node-exporter): which node is hot, and on what.');
-  const cpuBusy = `sum(${R.nodeCpuUtilisation} * on (cluster, instance) ${R.nodeCpus})\n/\nsum(${R.nodeCpus})`;
+  const cpuBusy = weightedCpuBusy();
   const fullest = `max by (instance) (\n  1 - node_filesystem_avail_bytes{${FS}} / node_filesystem_size_bytes{${FS}}\n)`;
 
   b.withRow(row('Cluster'))

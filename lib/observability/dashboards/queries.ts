@@ -173,6 +173,18 @@ export const CLUSTER_MATCHER = `${CLUSTER_LABEL}=~"$${CLUSTER_LABEL}"`;
  * error.
  */
 export function withClusterMatcher(expr: string): string {
+  let out = clusterMatched.get(expr);
+  if (out === undefined) {
+    out = addClusterMatcher(expr);
+    clusterMatched.set(expr, out);
+  }
+  return out;
+}
+
+/** withClusterMatcher's results: every environment's dashboards hold the same queries, parsed once. */
+const clusterMatched = new Map<string, string>();
+
+function addClusterMatcher(expr: string): string {
   const copy = sameLengthPlaceholders(expr);
   const tree = promqlParser.parse(copy);
   const inserts: Array<{ at: number; text: string }> = [];
