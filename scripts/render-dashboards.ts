@@ -20,7 +20,7 @@ const ROW = 30; // px per grid row (Grafana's row height)
 const GAP = 6;
 const HEADER = 96;
 
-/** Short file names for the pictures. */
+/** Short file names for the pictures (the others are named by their uid). */
 const NAMES: Record<string, string> = {
   'stack-microservices': 'microservices',
   'stack-slo-portfolio': 'slo',
@@ -28,6 +28,8 @@ const NAMES: Record<string, string> = {
   'stack-app-infrastructure': 'infrastructure',
   'stack-health': 'stack-health',
   'stack-logs': 'logs',
+  'stack-prometheus': 'prometheus',
+  'stack-alertmanager': 'alertmanager',
 };
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -119,7 +121,9 @@ function page(spec: DashboardSpec): { html: string; height: number } {
   const panels: any[] = (d.panels ?? []).flatMap((p: any) => (p.type === 'row' ? [p, ...(p.panels ?? [])] : [p]));
   const bottom = Math.max(...panels.map((p) => p.gridPos.y + p.gridPos.h));
   const height = HEADER + bottom * ROW + 40;
-  const vars = (d.templating?.list ?? []).map((v: any) => `<span class="var">${esc(v.label ?? v.name)} <b>${esc(Array.isArray(v.current?.text) ? v.current.text.join(', ') : (v.current?.text ?? 'All'))}</b></span>`).join('');
+  // A variable without a current value starts on All when it has one, else on its first value.
+  const shown = (v: any) => (Array.isArray(v.current?.text) ? v.current.text.join(', ') : (v.current?.text ?? (v.includeAll ? 'All' : 'first value')));
+  const vars = (d.templating?.list ?? []).map((v: any) => `<span class="var">${esc(v.label ?? v.name)} <b>${esc(shown(v))}</b></span>`).join('');
   const html = `<!doctype html>
 <html><head><meta charset="utf-8"><title>${esc(d.title)}</title>
 <style>

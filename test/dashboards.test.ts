@@ -6,6 +6,9 @@ import { production, staging } from '../lib/config';
 import type { StackConfig } from '../lib/config';
 import { MonitoringStack } from '../lib/stack';
 import {
+  CLUSTER_ALL_VALUE,
+  DASHBOARD_FOLDERS,
+  DASHBOARD_RECORDING_RULES,
   DashboardOptions,
   dashboardJson,
   dashboardQueries,
@@ -15,13 +18,14 @@ import {
   variableQueryExpression,
   DashboardSpec,
 } from '../lib/observability/dashboards';
+import { CLUSTER_MATCHER, selectorMatcherLabels, withClusterMatcher } from '../lib/observability/dashboards/queries';
 import { logqlError, promqlError } from '../lib/observability/query';
 import { isAlertingRule } from '../lib/observability/rule-group';
 import { exporterSlos, generateSloRuleGroups, validateSlos } from '../lib/observability/slo';
 import { seriesNames, UPSTREAM_METRICS, upstreamSeries } from '../lib/observability/upstream-metrics';
 import { DATASOURCE_UIDS } from '../lib/render/grafana';
 import { dashboardTypeErrors } from './support/dashboard-types';
-import { tempFiles, toolPath } from './support/tools';
+import { promtool, tempFiles, toolPath, withFiles } from './support/tools';
 
 /** Every combination of optional parts the dashboards react to. */
 const VARIANTS: Record<string, DashboardOptions> = {
@@ -44,14 +48,51 @@ function panels(d: any): any[] {
 }
 
 describe('dashboard JSON', () => {
-  it('builds the six dashboards with fixed, unique uids and titles', () => {
-    expect(full.map((s) => s.dashboard.uid)).toEqual(['stack-microservices', 'stack-slo-portfolio', 'stack-business', 'stack-app-infrastructure', 'stack-health', 'stack-logs']);
+  it('builds every dashboard with a fixed, unique uid and title, in its folder', () => {
+    const byFolder: Record<string, string[]> = {};
+    for (const s of full) (byFolder[s.folder.title] ??= []).push(s.dashboard.uid!);
+    expect(byFolder).toEqual({
+      Services: ['stack-microservices'],
+      'Service Level Objectives': ['stack-slo-portfolio'],
+      Business: ['stack-business'],
+      'Application Infrastructure': ['stack-app-infrastructure'],
+      'Observability Stack': ['stack-health', 'stack-prometheus', 'stack-alertmanager'],
+      Logs: ['stack-logs'],
+      'Kubernetes - Compute Resources': [
+        'k8s-resources-multicluster',
+        'k8s-resources-cluster',
+        'k8s-resources-namespace-pods',
+        'k8s-resources-namespace-workloads',
+        'k8s-resources-workload',
+        'k8s-resources-pod',
+        'k8s-resources-node',
+      ],
+      Nodes: ['nodes-use-cluster', 'nodes-use-node'],
+      'Kubernetes - Networking': ['k8s-networking-cluster', 'k8s-networking-namespace', 'k8s-networking-workload', 'k8s-networking-pod'],
+      'Kubernetes - Storage': ['k8s-persistent-volumes'],
+      'Kubernetes - System': ['k8s-apiserver', 'k8s-kubelet', 'k8s-coredns'],
+    });
     expect(new Set(full.map((s) => s.dashboard.title)).size).toBe(full.length);
     expect(full.map((s) => s.fileName)).toEqual(full.map((s) => `${s.dashboard.uid}.json`));
+    // Folders are declared once, with fixed uids.
+    expect(Object.values(DASHBOARD_FOLDERS).map((f) => f.uid)).toEqual(['services', 'slo', 'business', 'infrastructure', 'observability-stack', 'logs', 'kubernetes-compute', 'nodes', 'kubernetes-networking', 'kubernetes-storage', 'kubernetes-system']);
   });
 
-  it('leaves the Logs dashboard out without Loki', () => {
-    expect(stackDashboards(VARIANTS.minimal).map((s) => s.dashboard.uid)).not.toContain('stack-logs');
+  it('leaves the Logs dashboard out without Loki, the Alertmanager overview without Alertmanager', () => {
+    const minimal = stackDashboards(VARIANTS.minimal).map((s) => s.dashboard.uid);
+    expect(minimal).not.toContain('stack-logs');
+    expect(minimal).not.toContain('stack-alertmanager');
+    expect(full.length - minimal.length).toBe(2);
+  });
+
+  it('titles the Kubernetes and node dashboards by folder and object, and links them to each other', () => {
+    const k8s = full.filter((s) => s.folder.title.startsWith('Kubernetes') || s.folder.title === 'Nodes');
+    expect(k8s).toHaveLength(17);
+    for (const s of k8s) {
+      expect(s.dashboard.title!.startsWith(s.folder.uid === 'nodes' ? 'Nodes / USE Method / ' : `${s.folder.title.replace(' - ', ' / ')} / `)).toBe(true);
+      expect(s.dashboard.tags).toContain('kubernetes');
+      expect(s.dashboard.links).toEqual([expect.objectContaining({ type: 'dashboards', tags: ['kubernetes'], asDropdown: true, includeVars: true, keepTime: true })]);
+    }
   });
 
   it('is deterministic: two builds give the same bytes', () => {
@@ -62,8 +103,13 @@ describe('dashboard JSON', () => {
   });
 
   it('type-checks against the Grafana Foundation SDK types (dashboard, panel options, field config, queries)', () => {
+    // Every dashboard of the full variant, and those of the other variants whose panels differ
+    // (rows that depend on the options); the rest differ only in variable defaults.
+    const shape = (spec: DashboardSpec) => JSON.stringify(panels(spec.dashboard).map((p) => [p.type, p.title, p.targets?.length]));
+    const fullShapes = new Map(full.map((s) => [s.dashboard.uid, shape(s)]));
     const input: Record<string, unknown> = {};
-    for (const { variant, spec } of all) input[`${variant}/${spec.fileName}`] = asFile(spec);
+    for (const { variant, spec } of all) if (variant === 'full' || fullShapes.get(spec.dashboard.uid) !== shape(spec)) input[`${variant}/${spec.fileName}`] = asFile(spec);
+    expect(Object.keys(input).length).toBeGreaterThan(full.length);
     expect(dashboardTypeErrors(input)).toEqual([]);
   });
 
@@ -105,15 +151,44 @@ describe('dashboard JSON', () => {
     }
   });
 
-  it('gives every panel a title, a description and a unique id; every query a refId', () => {
+  it('gives every panel a title, a description, a unique id, a datasource and a query; every query a refId and its panel\'s datasource', () => {
     for (const spec of full) {
       const ps = panels(spec.dashboard);
       expect(new Set(ps.map((p) => p.id)).size).toBe(ps.length);
       for (const p of ps.filter((x) => x.type !== 'row')) {
-        expect({ id: p.id, title: !!p.title, description: !!p.description, targets: (p.targets ?? []).length > 0 }).toEqual({ id: p.id, title: true, description: true, targets: true });
-        (p.targets ?? []).forEach((t: any, i: number) => expect(t.refId).toBe(String.fromCharCode(65 + i)));
+        const where = `${spec.dashboard.uid} panel ${p.id} "${p.title}"`;
+        expect({ where, title: !!p.title, description: !!p.description, targets: (p.targets ?? []).length > 0, datasource: !!p.datasource?.uid }).toEqual({ where, title: true, description: true, targets: true, datasource: true });
+        (p.targets ?? []).forEach((t: any, i: number) => {
+          expect(t.refId).toBe(String.fromCharCode(65 + i));
+          expect({ where, datasource: t.datasource }).toEqual({ where, datasource: p.datasource });
+          expect({ where, expr: typeof t.expr === 'string' && t.expr.trim().length > 0 }).toEqual({ where, expr: true });
+        });
       }
     }
+  });
+
+  it('gives every graph and stat a unit, and the unit that its title promises', () => {
+    const RULES: Array<[RegExp, string]> = [
+      [/utilisation|\bratio\b|share|commitment| \/ (requested|limit|interval)|throttling|used \/|pressure|retransmitted|Fullest|inodes used|Space used$|Pods ready|Containers ready|hit/i, 'percentunit'],
+      [/latency|p99|p50|duration|interval p99|fsync/i, 's'],
+      [/^(Memory used|Working set|Memory \(RSS\)|Memory by kind|Memory allocatable|Memory requested|Memory limits|Block storage|Go heap|Space used \(bytes\))/, 'bytes'],
+      [/^(Received|Sent)|bandwidth|throughput|Network traffic|Node received/i, 'Bps'],
+      [/Packets|Dropped packets|Packet errors|drops/i, 'pps'],
+    ];
+    const unitOf = (p: any) => p.fieldConfig?.defaults?.unit ?? p.options?.yAxis?.unit;
+    let matched = 0;
+    for (const spec of full) {
+      for (const p of panels(spec.dashboard).filter((x) => ['timeseries', 'stat', 'heatmap'].includes(x.type))) {
+        const where = `${spec.dashboard.uid} "${p.title}"`;
+        expect({ where, unit: typeof unitOf(p) === 'string' && unitOf(p) !== '' }).toEqual({ where, unit: true });
+        if (!spec.dashboard.uid!.startsWith('k8s-') && !spec.dashboard.uid!.startsWith('nodes-') && !['stack-prometheus', 'stack-alertmanager'].includes(spec.dashboard.uid!)) continue;
+        const rule = RULES.find(([re]) => re.test(p.title));
+        if (!rule || /in range|in 24 h/.test(p.title)) continue;
+        matched++;
+        expect({ where, unit: unitOf(p) }).toEqual({ where, unit: rule[1] });
+      }
+    }
+    expect(matched).toBeGreaterThan(100);
   });
 
   it('refers to datasources only through the datasource variable or a provisioned uid', () => {
@@ -182,6 +257,225 @@ describe('dashboard queries', () => {
   });
 });
 
+describe('the cluster variable', () => {
+  it('every dashboard has it right after the datasource: label_values of cluster, multi-value, All = .* selected', () => {
+    expect(CLUSTER_ALL_VALUE).toBe('.*');
+    for (const { variant, spec } of all) {
+      const vars = spec.dashboard.templating.list ?? [];
+      const v = vars[1] as any;
+      expect({ variant, uid: spec.dashboard.uid, names: vars.slice(0, 2).map((x) => x.name) }).toEqual({ variant, uid: spec.dashboard.uid, names: ['datasource', 'cluster'] });
+      expect({ uid: spec.dashboard.uid, type: v.type, query: v.query, datasource: v.datasource, multi: v.multi, includeAll: v.includeAll, allValue: v.allValue, current: v.current?.value }).toEqual({
+        uid: spec.dashboard.uid,
+        type: 'query',
+        query: 'label_values(up, cluster)',
+        datasource: { type: 'prometheus', uid: '${datasource}' },
+        multi: true,
+        includeAll: true,
+        allValue: '.*',
+        current: ['$__all'],
+      });
+    }
+  });
+
+  it('filters every PromQL selector of every panel, annotation and variable by it; leaves LogQL alone', () => {
+    let selectors = 0;
+    for (const { spec } of all) {
+      for (const q of dashboardQueries(spec.dashboard)) {
+        if (q.language === 'logql') {
+          expect({ where: q.where, cluster: q.expr.includes('cluster') }).toEqual({ where: q.where, cluster: false });
+          continue;
+        }
+        if (q.where.endsWith(': variable cluster')) continue;
+        const labels = selectorMatcherLabels(q.expr);
+        selectors += labels.length;
+        expect({ where: q.where, unfiltered: labels.filter((l) => !l.includes('cluster')).length }).toEqual({ where: q.where, unfiltered: 0 });
+        // Every cluster matcher is exactly the variable's (no hand-written cluster="x").
+        expect({ where: q.where, matchers: q.expr.split(CLUSTER_MATCHER).length - 1 }).toEqual({ where: q.where, matchers: labels.length });
+      }
+    }
+    expect(selectors).toBeGreaterThan(1000);
+  });
+
+  it('adds the matcher from the parse tree: to each selector, never inside strings or twice', () => {
+    expect(withClusterMatcher('sum by (job) (rate(x_total{job="a{b}"}[$__rate_interval])) / y offset $__interval')).toBe(
+      'sum by (job) (rate(x_total{cluster=~"$cluster", job="a{b}"}[$__rate_interval])) / y{cluster=~"$cluster"} offset $__interval',
+    );
+    expect(withClusterMatcher('label_replace(up{}, "cluster", "$1", "instance", "(.*)")')).toBe('label_replace(up{cluster=~"$cluster"}, "cluster", "$1", "instance", "(.*)")');
+    expect(withClusterMatcher('{__name__="x", a=~"${b:regex}"} and on (cluster) z')).toBe('{cluster=~"$cluster", __name__="x", a=~"${b:regex}"} and on (cluster) z{cluster=~"$cluster"}');
+    const once = withClusterMatcher('max(a{x="1"}) or vector(0)');
+    expect(withClusterMatcher(once)).toBe(once);
+    expect(withClusterMatcher('a{cluster="fixed"}')).toBe('a{cluster="fixed"}');
+    expect(() => withClusterMatcher('sum(a')).toThrow(/invalid PromQL/);
+    expect(() => withClusterMatcher('a{x="[[b]]"}')).toThrow(/\[\[var\]\]/);
+  });
+
+  it('on real Prometheus, "All" (.*) keeps the series without a cluster label, a selection filters, .+ would lose them', () => {
+    // promtool evaluates a dashboard expression with $cluster as Grafana interpolates it:
+    // the variable's allValue, one value, several values (Grafana's regex format).
+    const expr = withClusterMatcher('sum(up{job="x"})');
+    const clusterVar = full[0].dashboard.templating.list!.find((v) => v.name === 'cluster')!;
+    const cases: Array<[string, number]> = [
+      [clusterVar.allValue!, 7],
+      ['eu-1', 2],
+      ['(eu-1|us-1)', 6],
+      ['.+', 6],
+    ];
+    const tests = [
+      'evaluation_interval: 1m',
+      'tests:',
+      '  - interval: 1m',
+      '    input_series:',
+      "      - { series: 'up{job=\"x\"}', values: '1x5' }",
+      "      - { series: 'up{job=\"x\", cluster=\"eu-1\"}', values: '2x5' }",
+      "      - { series: 'up{job=\"x\", cluster=\"us-1\"}', values: '4x5' }",
+      '    promql_expr_test:',
+      ...cases.map(([value, sum]) => `      - { expr: '${expr.replace('$cluster', value).replace(/'/g, "''")}', eval_time: 2m, exp_samples: [ { labels: '{}', value: ${sum} } ] }`),
+      '',
+    ].join('\n');
+    const res = withFiles({ 'tests.yml': tests }, (dir) => promtool(['test', 'rules', 'tests.yml'], { cwd: dir }));
+    expect(res.output).toMatch(/SUCCESS/);
+    expect(res.status).toBe(0);
+  });
+});
+
+/**
+ * The variables of the Kubernetes, node and stack dashboards after `datasource` and `cluster`,
+ * each with the variables its query depends on (besides cluster): the chain a user walks down.
+ */
+const VARIABLE_CHAINS: Record<string, Record<string, string[]>> = {
+  'k8s-resources-multicluster': {},
+  'k8s-resources-cluster': {},
+  'k8s-resources-namespace-pods': { namespace: [] },
+  'k8s-resources-namespace-workloads': { namespace: [], workload_type: ['namespace'] },
+  'k8s-resources-workload': { namespace: [], workload_type: ['namespace'], workload: ['namespace', 'workload_type'] },
+  'k8s-resources-pod': { namespace: [], pod: ['namespace'], container: ['namespace', 'pod'] },
+  'k8s-resources-node': { node: [] },
+  'nodes-use-cluster': {},
+  'nodes-use-node': { instance: [] },
+  'k8s-networking-cluster': {},
+  'k8s-networking-namespace': { namespace: [] },
+  'k8s-networking-workload': { namespace: [], workload_type: ['namespace'], workload: ['namespace', 'workload_type'] },
+  'k8s-networking-pod': { namespace: [], pod: ['namespace'] },
+  'k8s-persistent-volumes': { namespace: [], persistentvolumeclaim: ['namespace'] },
+  'k8s-apiserver': { instance: [] },
+  'k8s-kubelet': { node: [] },
+  'k8s-coredns': { pod: [] },
+  'stack-prometheus': { pod: [] },
+  'stack-alertmanager': { pod: [] },
+};
+
+describe('dashboard variables', () => {
+  const refs = (text: string) => [...new Set([...text.matchAll(/\$\{?(\w+)/g)].map((m) => m[1]))].sort();
+
+  it('chain as listed: each variable reads only the ones before it, and the cluster selection', () => {
+    for (const spec of full.filter((s) => s.dashboard.uid! in VARIABLE_CHAINS)) {
+      const uid = spec.dashboard.uid!;
+      const vars = (spec.dashboard.templating.list ?? []) as any[];
+      expect({ uid, names: vars.map((v) => v.name) }).toEqual({ uid, names: ['datasource', 'cluster', ...Object.keys(VARIABLE_CHAINS[uid])] });
+      for (const v of vars.slice(2)) {
+        expect({ uid, variable: v.name, reads: refs(v.query) }).toEqual({ uid, variable: v.name, reads: [...VARIABLE_CHAINS[uid][v.name], 'cluster'].sort() });
+        expect(v.refresh).toBe(2); // on time range change: a pod that appeared in the range is listed
+        const before = vars.slice(0, vars.indexOf(v)).map((x) => x.name);
+        for (const r of refs(v.query)) expect({ uid, variable: v.name, reads: r, definedBefore: before.includes(r) }).toEqual({ uid, variable: v.name, reads: r, definedBefore: true });
+      }
+    }
+  });
+
+  it('every variable is used by a query, a title or a drill-down link of its dashboard', () => {
+    for (const { spec } of all) {
+      const text = JSON.stringify([dashboardQueries(spec.dashboard).map((q) => q.expr), panels(spec.dashboard).map((p) => [p.title, p.fieldConfig])]);
+      for (const v of spec.dashboard.templating.list ?? []) {
+        if (v.name === 'datasource') continue;
+        expect({ uid: spec.dashboard.uid, variable: v.name, used: new RegExp(`\\$\\{?${v.name}\\b`).test(text) }).toEqual({ uid: spec.dashboard.uid, variable: v.name, used: true });
+      }
+    }
+  });
+
+  it('single-object dashboards select one object; list dashboards allow All', () => {
+    const single: Record<string, string[]> = {
+      'k8s-resources-namespace-pods': ['namespace'],
+      'k8s-resources-workload': ['namespace', 'workload_type', 'workload'],
+      'k8s-resources-pod': ['namespace', 'pod'],
+      'k8s-resources-node': ['node'],
+      'nodes-use-node': ['instance'],
+      'k8s-networking-namespace': ['namespace'],
+      'k8s-networking-pod': ['namespace', 'pod'],
+    };
+    for (const spec of full.filter((s) => s.dashboard.uid! in VARIABLE_CHAINS)) {
+      for (const v of (spec.dashboard.templating.list ?? []).slice(2) as any[]) {
+        const one = (single[spec.dashboard.uid!] ?? []).includes(v.name) || (v.name === 'namespace' && /namespace-workloads|networking-workload/.test(spec.dashboard.uid!));
+        expect({ uid: spec.dashboard.uid, variable: v.name, multi: v.multi, includeAll: v.includeAll }).toEqual({ uid: spec.dashboard.uid, variable: v.name, multi: !one, includeAll: !one });
+      }
+    }
+  });
+
+  it('drill-down links open a dashboard that exists, with variables it has', () => {
+    const byUid = new Map(full.map((s) => [s.dashboard.uid!, s.dashboard]));
+    let links = 0;
+    for (const spec of full) {
+      for (const p of panels(spec.dashboard)) {
+        for (const o of p.fieldConfig?.overrides ?? []) {
+          for (const prop of o.properties ?? []) {
+            if (prop.id !== 'links') continue;
+            for (const l of prop.value) {
+              links++;
+              const m = /^\/d\/([\w-]+)\?(.*)$/.exec(l.url);
+              expect({ url: l.url, ok: !!m && byUid.has(m[1]) }).toEqual({ url: l.url, ok: true });
+              const target = byUid.get(m![1])!;
+              const names = new Set((target.templating.list ?? []).map((v) => v.name));
+              for (const q of m![2].split('&')) {
+                const v = /^var-(\w+)=/.exec(q)?.[1] ?? /^\$\{(\w+):queryparam\}$/.exec(q)?.[1];
+                if (q === '${__url_time_range}') continue;
+                expect({ url: l.url, variable: v, exists: v !== undefined && names.has(v) }).toEqual({ url: l.url, variable: v, exists: true });
+              }
+            }
+          }
+        }
+      }
+    }
+    expect(links).toBeGreaterThan(10);
+  });
+});
+
+/**
+ * Recording rules of issue 17's contract (/work/wt/CONTRACT-17.md: names reused from
+ * kube-prometheus, expressions by the alerts helpers) that the dashboards read but that are
+ * not registered on this branch yet, with their owner. Each entry must go once its rule is
+ * produced (a test fails until then), so the check above becomes the plain "produced" one.
+ */
+const CONTRACT_RULES_NOT_YET_PRODUCED: Record<string, string> = {
+  'node_namespace_pod_container:container_cpu_usage_seconds_total:sum_rate5m': 'alerts A, k8s.rules',
+  'node_namespace_pod_container:container_memory_working_set_bytes': 'alerts A, k8s.rules',
+  'node_namespace_pod_container:container_memory_rss': 'alerts A, k8s.rules',
+  'node_namespace_pod_container:container_memory_cache': 'alerts A, k8s.rules',
+  'node_namespace_pod_container:container_memory_swap': 'alerts A, k8s.rules',
+  'cluster:namespace:pod_cpu:active:kube_pod_container_resource_requests': 'alerts A, k8s.rules',
+  'cluster:namespace:pod_memory:active:kube_pod_container_resource_requests': 'alerts A, k8s.rules',
+  'cluster:namespace:pod_cpu:active:kube_pod_container_resource_limits': 'alerts A, k8s.rules',
+  'cluster:namespace:pod_memory:active:kube_pod_container_resource_limits': 'alerts A, k8s.rules',
+  'namespace_cpu:kube_pod_container_resource_requests:sum': 'alerts A, k8s.rules',
+  'namespace_memory:kube_pod_container_resource_requests:sum': 'alerts A, k8s.rules',
+  'namespace_cpu:kube_pod_container_resource_limits:sum': 'alerts A, k8s.rules',
+  'namespace_memory:kube_pod_container_resource_limits:sum': 'alerts A, k8s.rules',
+  'namespace_workload_pod:kube_pod_owner:relabel': 'alerts A, k8s.rules',
+  'node_namespace_pod:kube_pod_info:': 'alerts A, k8s.rules',
+  'cluster_quantile:apiserver_request_sli_duration_seconds:histogram_quantile': 'alerts A, kube-apiserver.rules',
+  'node_quantile:kubelet_pleg_relist_duration_seconds:histogram_quantile': 'alerts A, kubelet.rules',
+  'instance:node_num_cpu:sum': 'alerts B, node-exporter.rules',
+  'instance:node_cpu_utilisation:rate5m': 'alerts B, node-exporter.rules',
+  'instance:node_load1_per_cpu:ratio': 'alerts B, node-exporter.rules',
+  'instance:node_memory_utilisation:ratio': 'alerts B, node-exporter.rules',
+  'instance:node_vmstat_pgmajfault:rate5m': 'alerts B, node-exporter.rules',
+  'instance_device:node_disk_io_time_seconds:rate5m': 'alerts B, node-exporter.rules',
+  'instance_device:node_disk_io_time_weighted_seconds:rate5m': 'alerts B, node-exporter.rules',
+  'instance:node_network_receive_bytes_excluding_lo:rate5m': 'alerts B, node-exporter.rules',
+  'instance:node_network_transmit_bytes_excluding_lo:rate5m': 'alerts B, node-exporter.rules',
+  'instance:node_network_receive_drop_excluding_lo:rate5m': 'alerts B, node-exporter.rules',
+  'instance:node_network_transmit_drop_excluding_lo:rate5m': 'alerts B, node-exporter.rules',
+  'cluster:node_cpu:ratio_rate5m': 'alerts B, node-exporter.rules',
+  ':node_memory_MemAvailable_bytes:sum': 'alerts B, node-exporter.rules',
+};
+
 /** Every series name something in the stack produces, with what produces it. */
 function producedSeries(): Map<string, string> {
   const produced = new Map<string, string>();
@@ -215,9 +509,25 @@ describe('metrics read by the dashboards', () => {
     expect(() => promqlMetricNames('sum(')).toThrow(/invalid PromQL/);
   });
 
-  it('every metric is produced by a recording rule, the exporter catalogue or a listed upstream exporter', () => {
-    const missing = [...used.entries()].filter(([name]) => !produced.has(name)).map(([name, where]) => `${name} (read by ${where[0]}${where.length > 1 ? ` and ${where.length - 1} more` : ''})`);
+  it('every metric is produced by a recording rule, the exporter catalogue or a listed upstream exporter (or is a contract rule not merged yet)', () => {
+    const missing = [...used.entries()]
+      .filter(([name]) => !produced.has(name) && !(name in CONTRACT_RULES_NOT_YET_PRODUCED))
+      .map(([name, where]) => `${name} (read by ${where[0]}${where.length > 1 ? ` and ${where.length - 1} more` : ''})`);
     expect(missing).toEqual([]);
+  });
+
+  it('the contract rules listed as not yet produced are not produced (delete an entry once its rule is registered)', () => {
+    expect(Object.keys(CONTRACT_RULES_NOT_YET_PRODUCED).filter((name) => produced.has(name))).toEqual([]);
+    // ... and each is a rule of the contract the dashboards actually read.
+    const contract = new Set<string>(Object.values(DASHBOARD_RECORDING_RULES));
+    for (const name of Object.keys(CONTRACT_RULES_NOT_YET_PRODUCED)) expect({ name, contract: contract.has(name), read: used.has(name) }).toEqual({ name, contract: true, read: true });
+  });
+
+  it('reads the contract\'s recording rules where they exist, not the raw series they summarise', () => {
+    // Usage, requests and limits come from the rules (one definition of "active pod", one rate window).
+    const raw = ['container_cpu_usage_seconds_total', 'container_memory_working_set_bytes', 'kube_pod_container_resource_requests', 'kube_pod_container_resource_limits'];
+    for (const name of raw) expect({ name, readBy: (used.get(name) ?? []).filter((w) => /^(k8s-|nodes-)/.test(w)) }).toEqual({ name, readBy: [] });
+    for (const rule of Object.values(DASHBOARD_RECORDING_RULES)) expect({ rule, read: used.has(rule) }).toEqual({ rule, read: true });
   });
 
   it('reads the SLO portfolio from the SLO generator\'s recording rules', () => {
@@ -277,8 +587,30 @@ async function stop(p: ChildProcess | undefined): Promise<void> {
 }
 
 describe('upstream metrics against the real binaries', () => {
-  // Debian's prometheus 2.42 and prometheus-alertmanager 0.25: the names used here exist in
-  // these and in the deployed v3.5 / v0.28 (none was renamed in between).
+  // node_exporter at the pinned version (npm run tools), with its default collectors.
+  it('node-exporter exports every listed metric with the listed type', async () => {
+    const port = await freePort();
+    const exporter = spawn(toolPath('node_exporter'), [`--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    exporter.stdout?.on('data', (c) => (log += c));
+    exporter.stderr?.on('data', (c) => (log += c));
+    try {
+      const text = await waitFor('node-exporter /metrics', async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+        return res.ok ? res.text() : undefined;
+      });
+      const exported = families(text);
+      const checked = UPSTREAM_METRICS.filter((m) => m.producer === 'node-exporter');
+      expect(checked.length).toBeGreaterThanOrEqual(25);
+      for (const m of checked) expect({ name: m.name, type: exported.get(m.name) }).toEqual({ name: m.name, type: m.type });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- log ---\n${log.slice(-3000)}`);
+    } finally {
+      await stop(exporter);
+    }
+  }, 60_000);
+
+  // Prometheus and Alertmanager at the pinned versions (npm run tools).
   it('Prometheus and Alertmanager export every listed metric, and Prometheus creates up and ALERTS', async () => {
     const [promPort, amPort, clusterPort] = [await freePort(), await freePort(), await freePort()];
     const t = tempFiles({
@@ -304,7 +636,8 @@ describe('upstream metrics against the real binaries', () => {
       }
       const prometheus = `http://127.0.0.1:${promPort}`;
       const query = async (q: string) => ((await (await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { data: { result: unknown[] } }).data.result;
-      await waitFor('up and ALERTS', async () => ((await query('up')).length > 0 && (await query('ALERTS{alertstate="firing"}')).length > 0 ? true : undefined));
+      // ALERTS once the rule fired; the scrape interval summary once two scrapes happened.
+      await waitFor('up, ALERTS and a scrape interval', async () => ((await query('up')).length > 0 && (await query('ALERTS{alertstate="firing"}')).length > 0 && (await query('prometheus_target_interval_length_seconds_count > 0')).length > 0 ? true : undefined));
 
       const exported = {
         prometheus: families(await (await fetch(`${prometheus}/metrics`)).text()),

@@ -97,6 +97,9 @@ describe('Grafana renderers', () => {
     ]);
     expect(() => renderDashboardProviders([{ uid: 'SLO', title: 'x' }])).toThrow(/folders\[0\].uid/);
     expect(() => renderDashboardProviders([{ uid: 'a', title: 'x' }, { uid: 'a', title: 'y' }])).toThrow(/used twice/);
+    expect(() => renderDashboardProviders([{ uid: 'k8s', title: 'Kubernetes / Nodes' }])).toThrow(/folders\[0\].title: "Kubernetes \/ Nodes" contains "\/"/);
+    expect(() => renderDashboardProviders([{ uid: 'k8s', title: 'k8s_nodes' }])).toThrow(/contains "_"/);
+    expect(renderDashboardProviders([{ uid: 'k8s', title: 'Kubernetes - Nodes' }])).toMatch(/folder: Kubernetes - Nodes/);
   });
 });
 
@@ -269,18 +272,42 @@ ${series('500', '0+0.1x40')}
     expect(res.output).toMatch(/SUCCESS/);
   });
 
-  it('mounts one dashboard ConfigMap per folder, each under the kubectl apply limit', () => {
+  it('mounts each folder\'s dashboards from ConfigMaps under the kubectl apply limit (a big folder from several)', () => {
     const maps = find(objects, 'ConfigMap').filter((c) => c.metadata.name.startsWith('grafana-dashboards-'));
-    expect(maps.map((m) => m.metadata.name).sort()).toEqual(['grafana-dashboards-business', 'grafana-dashboards-infrastructure', 'grafana-dashboards-logs', 'grafana-dashboards-observability-stack', 'grafana-dashboards-services', 'grafana-dashboards-slo']);
-    for (const m of maps) expect(Buffer.byteLength(JSON.stringify(m.data))).toBeLessThan(256 * 1024);
+    expect(maps.map((m) => m.metadata.name).sort()).toEqual([
+      'grafana-dashboards-business',
+      'grafana-dashboards-infrastructure',
+      'grafana-dashboards-kubernetes-compute-1',
+      'grafana-dashboards-kubernetes-compute-2',
+      'grafana-dashboards-kubernetes-networking',
+      'grafana-dashboards-kubernetes-storage',
+      'grafana-dashboards-kubernetes-system',
+      'grafana-dashboards-logs',
+      'grafana-dashboards-nodes',
+      'grafana-dashboards-observability-stack',
+      'grafana-dashboards-services',
+      'grafana-dashboards-slo',
+    ]);
+    // kubectl apply copies the whole object into an annotation limited to 256 KiB.
+    for (const m of maps) expect({ name: m.metadata.name, small: Buffer.byteLength(JSON.stringify(m)) < 256 * 1024 }).toEqual({ name: m.metadata.name, small: true });
     const providers = parse(one(objects, 'ConfigMap', 'grafana-dashboard-providers').data['dashboards.yaml']);
+    const mounted = new Set<string>();
     for (const p of providers.providers) {
       const mount = grafana.volumeMounts.find((v: any) => v.mountPath === p.options.path);
       expect(mount).toBeDefined();
       const volume = pod.volumes.find((v: any) => v.name === mount.name);
-      expect(volume.configMap.name).toBe(`grafana-dashboards-${p.folderUid}`);
-      expect(Object.keys(one(objects, 'ConfigMap', volume.configMap.name).data).length).toBeGreaterThan(0);
+      const names: string[] = volume.configMap ? [volume.configMap.name] : volume.projected.sources.map((src: any) => src.configMap.name);
+      for (const n of names) {
+        expect(n.startsWith(`grafana-dashboards-${p.folderUid}`)).toBe(true);
+        expect(Object.keys(one(objects, 'ConfigMap', n).data).length).toBeGreaterThan(0);
+        mounted.add(n);
+      }
     }
+    expect([...mounted].sort()).toEqual(maps.map((m) => m.metadata.name).sort());
+    // Every dashboard file is in exactly one ConfigMap.
+    const files = maps.flatMap((m) => Object.keys(m.data));
+    expect(new Set(files).size).toBe(files.length);
+    expect(files.length).toBe(chart.dashboards.length);
   });
 
   it('splits a folder too big for one ConfigMap into several, projected into one directory', () => {

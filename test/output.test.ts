@@ -58,7 +58,7 @@ describe('layout and kustomize', () => {
 
   test.each(ENVIRONMENTS.map((c) => c.environment))('%s: `kustomize build` (what `kubectl apply -k` runs) builds the core and operator folders of the committed dist/', (env) => {
     const kustomize = toolPath('kustomize');
-    const count = (dir: string) => execFileSync(kustomize, ['build', dir], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('kind: ')).length;
+    const count = (dir: string) => execFileSync(kustomize, ['build', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).split('\n').filter((l) => l.startsWith('kind: ')).length;
     const objects = objectsOf(env);
     const operatorCount = objects.filter((o) => o.file.startsWith(`${env}/${OPERATOR_DIR}/`)).length;
     expect(count(join(DIST, env))).toBe(objects.length - operatorCount);

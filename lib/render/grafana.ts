@@ -160,6 +160,10 @@ export function renderDashboardProviders(folders: readonly DashboardFolderSpec[]
   folders.forEach((f, i) => {
     if (!FOLDER_UID.test(f.uid)) throw new Error(`grafana dashboard folders[${i}].uid: "${f.uid}" must be 1-40 lower-case letters, digits and '-' (it names a directory and a ConfigMap)`);
     if (f.title.trim() === '') throw new Error(`grafana dashboard folders[${i}].title: empty; give the folder a title`);
+    // Grafana: no alert rule can live in a folder whose title has a slash, and underscores
+    // and percent signs break folder search (docs, "Manage dashboards", 12.1).
+    const bad = /[/\\_%]/.exec(f.title);
+    if (bad) throw new Error(`grafana dashboard folders[${i}].title: "${f.title}" contains "${bad[0]}", which Grafana folder titles must not (alert rules cannot be placed in a folder with a slash; _ and % break search); use e.g. " - "`);
     if (seen.has(f.uid)) throw new Error(`grafana dashboard folders[${i}].uid: "${f.uid}" is used twice; folder uids must be unique`);
     seen.add(f.uid);
   });

@@ -1,6 +1,6 @@
 import * as dash from '@grafana/grafana-foundation-sdk/dashboard';
 import { M } from '../../../exporter/src/catalogue';
-import { baseDashboard, datasourceVariable, finalize, promql, queryVariable, row, statPanel, tablePanel, thresholds, timeseriesPanel } from './common';
+import { baseDashboard, clusterVariable, datasourceVariable, finalize, promql, queryVariable, row, statPanel, tablePanel, thresholds, timeseriesPanel } from './common';
 import type { DashboardOptions } from './types';
 
 export const BUSINESS_UID = 'stack-business';
@@ -16,6 +16,7 @@ export function businessDashboard(o: DashboardOptions): dash.Dashboard {
     from: 'now-24h',
   })
     .withVariable(datasourceVariable(o.metricsDatasource))
+    .withVariable(clusterVariable())
     .withVariable(queryVariable('namespace', `label_values(${M.exporterBuildInfo}, namespace)`, { label: 'Namespace' }))
     .withVariable(queryVariable('service', `label_values(${M.exporterBuildInfo}{namespace=~"$namespace"}, job)`, { label: 'Service' }));
 

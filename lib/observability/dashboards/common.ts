@@ -9,6 +9,7 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { DATASOURCE_UIDS, DatasourceUid } from '../../render/grafana';
+import { CLUSTER_LABEL, variableQueryExpression, withClusterMatcher } from './queries';
 
 /**
  * Shared building blocks of the stack's dashboards, on top of the Grafana Foundation SDK's
@@ -230,6 +231,7 @@ export function datasourceVariable(defaultUid: DatasourceUid): dash.DatasourceVa
 
 export interface QueryVariableOptions {
   readonly label: string;
+  readonly description?: string;
   /** Multi-select with "All". @default true */
   readonly multi?: boolean;
   /** Regex "All" stands for. @default '.+' (never matches an absent label) */
@@ -252,12 +254,56 @@ export function queryVariable(name: string, query: string, o: QueryVariableOptio
     .sort(dash.VariableSort.AlphabeticalAsc)
     .multi(multi)
     .includeAll(multi);
+  if (o.description) v.description(o.description);
   if (multi) v.allValue(o.allValue ?? '.+');
   // Multi-value variables keep their selection as lists.
   if (o.current !== undefined) v.current(multi ? { selected: true, text: [o.current], value: [o.current] } : { selected: true, text: o.current, value: o.current });
   else if (multi) v.current({ selected: true, text: ['All'], value: ['$__all'] });
   if (o.hide) v.hide(dash.VariableHide.HideVariable);
   return v;
+}
+
+/**
+ * What "All" of the `cluster` variable stands for: `.*`, which also matches a series WITHOUT
+ * a `cluster` label (PromQL compares a missing label as the empty string). `.+` would not:
+ * on one Prometheus queried directly (its own series carry no external labels) every panel
+ * would be empty.
+ */
+export const CLUSTER_ALL_VALUE = '.*';
+
+/**
+ * The `cluster` variable every dashboard has, right after `datasource`: the values of the
+ * `cluster` label, which Thanos Query adds from each Prometheus's external labels. Multi-value
+ * with "All" (`.*`). On a datasource without the label (one Prometheus) the query finds no
+ * value, Grafana then selects "All", and every query still matches (see CLUSTER_ALL_VALUE).
+ * `finalize()` adds `cluster=~"$cluster"` to every PromQL selector of the dashboard.
+ */
+export function clusterVariable(): dash.QueryVariableBuilder {
+  return queryVariable(CLUSTER_LABEL, 'label_values(up, cluster)', {
+    label: 'Cluster',
+    allValue: CLUSTER_ALL_VALUE,
+    description: 'The cluster label Thanos Query adds from each Prometheus\'s external labels. "All" also matches series without the label (a single Prometheus queried directly).',
+  });
+}
+
+/** A dashboard link: a drop-down of the dashboards with this tag, keeping the time range and the variables. */
+export function tagLinks(title: string, tag: string): dash.DashboardLinkBuilder {
+  return new dash.DashboardLinkBuilder(title).type(dash.DashboardLinkType.Dashboards).tags([tag]).asDropdown(true).includeVars(true).keepTime(true).targetBlank(false).icon('external link').tooltip('').url('');
+}
+
+/**
+ * A table column override that links each cell to another dashboard: `fields` maps the
+ * target's variables to columns of the row (the cell's own value or its neighbours');
+ * `keep` lists variables of this dashboard passed on as they are. The cluster selection and
+ * the time range and the datasource always go along.
+ */
+export function drillDown(column: string, title: string, uid: string, fields: Readonly<Record<string, string>>, keep: readonly string[] = []): { matcher: dash.MatcherConfig; properties: dash.DynamicConfigValue[] } {
+  const params = [
+    '${__url_time_range}',
+    ...['datasource', CLUSTER_LABEL, ...keep].map((v) => `\${${v}:queryparam}`),
+    ...Object.entries(fields).map(([v, field]) => `var-${v}=\${__data.fields["${field}"]}`),
+  ];
+  return { matcher: { id: 'byName', options: column }, properties: [{ id: 'links', value: [{ title, url: `/d/${uid}?${params.join('&')}` }] }] };
 }
 
 export interface DashboardMeta {
@@ -308,5 +354,40 @@ export function finalize(d: dash.Dashboard): dash.Dashboard {
     });
   };
   (d.panels ?? []).forEach(fix);
+  addClusterMatchers(d);
   return d;
+}
+
+/**
+ * Checks the dashboard has the `cluster` variable right after `datasource`, then adds
+ * `cluster=~"$cluster"` to every PromQL selector: panel targets, annotations, and the
+ * queries of the other query variables (so namespace, pod, ... list only the selected
+ * clusters' values). LogQL is left alone: log streams carry no cluster label (the log
+ * collectors do not add one).
+ */
+function addClusterMatchers(d: dash.Dashboard): void {
+  const where = `dashboard ${d.uid ?? d.title}`;
+  const vars = d.templating?.list ?? [];
+  const i = vars.findIndex((v) => v.name === CLUSTER_LABEL);
+  if (i < 0) throw new Error(`${where}: no "${CLUSTER_LABEL}" variable; add clusterVariable() after the datasource variable`);
+  if (vars[i].type !== 'query' || i !== vars.findIndex((v) => v.name === 'datasource') + 1) throw new Error(`${where}: the "${CLUSTER_LABEL}" variable must be the query variable right after "datasource"`);
+  const isProm = (ds: { type?: string } | undefined) => ds?.type === 'prometheus';
+  const panels = (d.panels ?? []).flatMap((p) => (p.type === 'row' ? (p as dash.RowPanel).panels : [p as dash.Panel]));
+  for (const p of panels) {
+    for (const t of p.targets ?? []) {
+      const q = t as unknown as { expr?: string; datasource?: { type?: string } };
+      if (typeof q.expr === 'string' && isProm(q.datasource ?? p.datasource)) q.expr = withClusterMatcher(q.expr);
+    }
+  }
+  for (const a of d.annotations?.list ?? []) {
+    if (!a.builtIn && typeof a.expr === 'string' && isProm(a.datasource)) a.expr = withClusterMatcher(a.expr);
+  }
+  for (const v of vars) {
+    if (v.type !== 'query' || v.name === CLUSTER_LABEL || !isProm(v.datasource) || typeof v.query !== 'string') continue;
+    const selector = variableQueryExpression(v.query, `${where}: variable ${v.name}`);
+    if (selector === undefined) throw new Error(`${where}: variable ${v.name}: "${v.query}" has no selector to filter by cluster; use label_values(<metric>, <label>)`);
+    const query = v.query.replace(selector, () => withClusterMatcher(selector));
+    v.query = query;
+    v.definition = query;
+  }
 }

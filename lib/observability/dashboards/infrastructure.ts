@@ -1,6 +1,6 @@
 import * as dash from '@grafana/grafana-foundation-sdk/dashboard';
 import { M } from '../../../exporter/src/catalogue';
-import { baseDashboard, datasourceVariable, finalize, heatmapPanel, promql, queryVariable, row, statPanel, thresholds, timeseriesPanel } from './common';
+import { baseDashboard, clusterVariable, datasourceVariable, finalize, heatmapPanel, promql, queryVariable, row, statPanel, thresholds, timeseriesPanel } from './common';
 import type { DashboardOptions } from './types';
 
 export const INFRASTRUCTURE_UID = 'stack-app-infrastructure';
@@ -18,6 +18,7 @@ export function infrastructureDashboard(o: DashboardOptions): dash.Dashboard {
     tags: ['infrastructure'],
   })
     .withVariable(datasourceVariable(o.metricsDatasource))
+    .withVariable(clusterVariable())
     .withVariable(queryVariable('namespace', `label_values(${M.exporterBuildInfo}, namespace)`, { label: 'Namespace' }))
     .withVariable(queryVariable('service', `label_values(${M.exporterBuildInfo}{namespace=~"$namespace"}, job)`, { label: 'Service' }));
 

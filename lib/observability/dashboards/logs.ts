@@ -1,6 +1,6 @@
 import * as dash from '@grafana/grafana-foundation-sdk/dashboard';
 import { M } from '../../../exporter/src/catalogue';
-import { baseDashboard, datasourceVariable, finalize, LOGS, logql, logsPanel, promql, queryVariable, row, timeseriesPanel } from './common';
+import { baseDashboard, clusterVariable, datasourceVariable, finalize, LOGS, logql, logsPanel, promql, queryVariable, row, timeseriesPanel } from './common';
 import type { DashboardOptions } from './types';
 
 export const LOGS_UID = 'stack-logs';
@@ -24,6 +24,7 @@ export function logsDashboard(o: DashboardOptions): dash.Dashboard {
     from: 'now-1h',
   })
     .withVariable(datasourceVariable(o.metricsDatasource))
+    .withVariable(clusterVariable())
     .withVariable(queryVariable('namespace', 'label_values(namespace)', { label: 'Namespace', datasource: LOGS, current: o.namespace }))
     .withVariable(queryVariable('pod', 'label_values({namespace=~"$namespace"}, pod)', { label: 'Pod', datasource: LOGS }))
     .withVariable(

@@ -1,6 +1,6 @@
 import * as dash from '@grafana/grafana-foundation-sdk/dashboard';
 import { M } from '../../../exporter/src/catalogue';
-import { baseDashboard, datasourceVariable, finalize, heatmapPanel, promql, queryVariable, row, statPanel, thresholds, timeseriesPanel } from './common';
+import { baseDashboard, clusterVariable, datasourceVariable, finalize, heatmapPanel, promql, queryVariable, row, statPanel, thresholds, timeseriesPanel } from './common';
 import type { DashboardOptions } from './types';
 
 export const MICROSERVICES_UID = 'stack-microservices';
@@ -25,6 +25,7 @@ export function microservicesDashboard(o: DashboardOptions): dash.Dashboard {
     tags: ['services', 'red', 'use'],
   })
     .withVariable(datasourceVariable(o.metricsDatasource))
+    .withVariable(clusterVariable())
     .withVariable(queryVariable('namespace', `label_values(${M.httpRequests}, namespace)`, { label: 'Namespace' }))
     .withVariable(queryVariable('service', `label_values(${M.httpRequests}{namespace=~"$namespace"}, job)`, { label: 'Service' }))
     .withVariable(queryVariable('pod', `label_values(${M.httpRequests}{${svc}}, pod)`, { label: 'Pod' }));

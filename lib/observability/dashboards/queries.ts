@@ -146,3 +146,118 @@ export function promqlMetricNames(expr: string): string[] {
   if (error) throw new Error(`invalid PromQL (${error}): ${expr}`);
   return [...names].sort();
 }
+
+/**
+ * The same text with every Grafana variable (`$x`, `${x}`, `${x:fmt}`) replaced by a duration
+ * of the same length (`999s`), so positions in a parse of the copy are positions in the
+ * original. Inside a string literal the replacement is just other characters; outside one,
+ * Grafana variables only stand for durations here (`[$__rate_interval]`, `offset $__interval`).
+ */
+function sameLengthPlaceholders(expr: string): string {
+  if (/\[\[\w+/.test(expr)) throw new Error(`the [[var]] syntax is deprecated in Grafana; write \${var}: ${expr}`);
+  return expr.replace(/\$\{\w+(?::[^}]*)?\}|\$\w+/g, (m) => '9'.repeat(m.length - 1) + 's');
+}
+
+/** The label that names the cluster of a series: Thanos Query adds it from each Prometheus's external labels. */
+export const CLUSTER_LABEL = 'cluster';
+/** The matcher every PromQL selector of the stack's dashboards carries. */
+export const CLUSTER_MATCHER = `${CLUSTER_LABEL}=~"$${CLUSTER_LABEL}"`;
+
+/**
+ * The PromQL expression with `cluster=~"$cluster"` added to every vector selector that has no
+ * `cluster` matcher yet (found in the lezer parse tree, so label values, function names and
+ * strings are never touched). With the variable's "All" value `.*`, the matcher also matches
+ * series that have no `cluster` label at all (PromQL treats a missing label as the empty
+ * string), so the same query works on one Prometheus (no external labels on its own series)
+ * and on Thanos Query (every series carries its Prometheus's `cluster`). Throws on a syntax
+ * error.
+ */
+export function withClusterMatcher(expr: string): string {
+  let out = clusterMatched.get(expr);
+  if (out === undefined) {
+    out = addClusterMatcher(expr);
+    clusterMatched.set(expr, out);
+  }
+  return out;
+}
+
+/** withClusterMatcher's results: every environment's dashboards hold the same queries, parsed once. */
+const clusterMatched = new Map<string, string>();
+
+function addClusterMatcher(expr: string): string {
+  const copy = sameLengthPlaceholders(expr);
+  const tree = promqlParser.parse(copy);
+  const inserts: Array<{ at: number; text: string }> = [];
+  let error: number | undefined;
+  tree.iterate({
+    enter: (node) => {
+      if (node.type.isError) error ??= node.from;
+      if (node.name !== 'VectorSelector') return undefined;
+      const matchers = node.node.getChild('LabelMatchers');
+      const name = node.node.getChild('Identifier');
+      if (matchers) {
+        const children: string[] = [];
+        const c = matchers.cursor();
+        if (c.firstChild()) {
+          do {
+            const label = c.node.getChild('LabelName') ?? c.node.getChild('QuotedLabelName');
+            children.push(label ? copy.slice(label.from, label.to).replace(/^"|"$/g, '') : '');
+          } while (c.nextSibling());
+        }
+        if (children.includes(CLUSTER_LABEL)) return false;
+        inserts.push({ at: matchers.from + 1, text: children.length > 0 ? `${CLUSTER_MATCHER}, ` : CLUSTER_MATCHER });
+      } else if (name) {
+        inserts.push({ at: name.to, text: `{${CLUSTER_MATCHER}}` });
+      } else {
+        error ??= node.from;
+      }
+      return false;
+    },
+  });
+  if (error !== undefined) throw new Error(`invalid PromQL (syntax error at ${error}): ${expr}`);
+  let out = expr;
+  for (const { at, text } of inserts.sort((a, b) => b.at - a.at)) out = out.slice(0, at) + text + out.slice(at);
+  return out;
+}
+
+export interface SelectorMatcher {
+  readonly label: string;
+  /** `=`, `!=`, `=~` or `!~`. */
+  readonly op: string;
+  /** The value as written between the quotes (Grafana variables not interpolated). */
+  readonly value: string;
+}
+
+/**
+ * The label matchers of each vector selector of a PromQL expression, in order (for the test
+ * that every selector is filtered by cluster, and for the live check that tells which
+ * queries are about the jobs that run).
+ */
+export function selectorMatchers(expr: string): SelectorMatcher[][] {
+  const copy = sameLengthPlaceholders(expr);
+  const tree = promqlParser.parse(copy);
+  const out: SelectorMatcher[][] = [];
+  tree.iterate({
+    enter: (node) => {
+      if (node.name !== 'VectorSelector') return undefined;
+      const matchers: SelectorMatcher[] = [];
+      const c = node.node.getChild('LabelMatchers')?.cursor();
+      if (c?.firstChild()) {
+        do {
+          const label = c.node.getChild('LabelName') ?? c.node.getChild('QuotedLabelName');
+          const op = c.node.getChild('MatchOp');
+          const value = c.node.getChild('StringLiteral');
+          if (label && op && value) matchers.push({ label: copy.slice(label.from, label.to).replace(/^"|"$/g, ''), op: copy.slice(op.from, op.to), value: expr.slice(value.from + 1, value.to - 1) });
+        } while (c.nextSibling());
+      }
+      out.push(matchers);
+      return false;
+    },
+  });
+  return out;
+}
+
+/** The label names of the matchers of each vector selector of a PromQL expression. */
+export function selectorMatcherLabels(expr: string): string[][] {
+  return selectorMatchers(expr).map((m) => m.map((x) => x.label));
+}

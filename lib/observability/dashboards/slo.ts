@@ -1,5 +1,5 @@
 import * as dash from '@grafana/grafana-foundation-sdk/dashboard';
-import { baseDashboard, datasourceVariable, finalize, METRICS, promql, queryVariable, row, statPanel, tablePanel, thresholds, timeseriesPanel } from './common';
+import { baseDashboard, clusterVariable, datasourceVariable, finalize, METRICS, promql, queryVariable, row, statPanel, tablePanel, thresholds, timeseriesPanel } from './common';
 import type { DashboardOptions } from './types';
 
 export const SLO_UID = 'stack-slo-portfolio';
@@ -39,6 +39,7 @@ export function sloDashboard(o: DashboardOptions): dash.Dashboard {
     from: 'now-7d',
   })
     .withVariable(datasourceVariable(o.metricsDatasource))
+    .withVariable(clusterVariable())
     .withVariable(queryVariable('service', 'label_values(slo:objective:ratio, sloth_service)', { label: 'Service' }))
     .withVariable(queryVariable('slo', 'label_values(slo:objective:ratio{sloth_service=~"$service"}, sloth_id)', { label: 'SLO' }))
     .withVariable(queryVariable('namespace', 'label_values(kube_deployment_status_observed_generation, namespace)', { label: 'Releases in', current: o.namespace }))

@@ -1,7 +1,7 @@
 import * as dash from '@grafana/grafana-foundation-sdk/dashboard';
 import { agentsNamespace } from '../../components/namespace';
 import { DATASOURCE_UIDS } from '../../render/grafana';
-import { baseDashboard, datasourceVariable, finalize, promql, queryVariable, row, statPanel, tablePanel, thresholds, timeseriesPanel } from './common';
+import { baseDashboard, clusterVariable, datasourceVariable, finalize, promql, queryVariable, row, statPanel, tablePanel, thresholds, timeseriesPanel } from './common';
 import type { DashboardOptions } from './types';
 
 export const STACK_HEALTH_UID = 'stack-health';
@@ -28,6 +28,7 @@ export function stackHealthDashboard(o: DashboardOptions): dash.Dashboard {
     tags: ['stack', 'meta-monitoring'],
   })
     .withVariable(datasourceVariable(DATASOURCE_UIDS.prometheus))
+    .withVariable(clusterVariable())
     .withVariable(queryVariable('namespace', 'label_values(up, namespace)', { label: 'Stack namespace', multi: false, current: o.namespace }));
 
   b.withRow(row('Targets and storage'))
