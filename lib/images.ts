@@ -7,7 +7,7 @@
  */
 export const IMAGES = {
   prometheus: 'quay.io/prometheus/prometheus:v3.5.0',
-  alertmanager: 'quay.io/prometheus/alertmanager:v0.28.1',
+  alertmanager: 'quay.io/prometheus/alertmanager:v0.35.0',
   thanos: 'quay.io/thanos/thanos:v0.39.2',
   grafana: 'docker.io/grafana/grafana:12.1.1',
   loki: 'docker.io/grafana/loki:3.5.3',
