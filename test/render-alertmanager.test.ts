@@ -11,7 +11,7 @@ import {
   alertmanagerConfigYaml,
   alertmanagerInputProblems,
   alertmanagerSecretKeys,
-  deadMansSwitchRepeatMs,
+  deadMansSwitchTimings,
   formatAlertmanagerDuration,
   parseAlertmanagerDuration,
   parseMatcher,
@@ -215,8 +215,8 @@ describe('renderAlertmanagerConfig', () => {
   it('the dead man\'s switch: a webhook with its URL in the Secret that never sends "resolved", pinged every interval', () => {
     expect(receiver(production, 'deadmans-switch').webhook_configs).toEqual([{ url_file: `${SECRETS}/deadmans-switch.url`, send_resolved: false }]);
     const routes = (input: AlertmanagerConfigInput) => (renderAlertmanagerConfig(input).route as { routes: Record<string, unknown>[] }).routes;
-    expect(routes(production)[0]).toEqual({ receiver: 'deadmans-switch', matchers: ['alertname="Watchdog"'], group_by: ['alertname'], group_wait: '0s', group_interval: '1m', repeat_interval: '50s' });
-    expect(routes({ ...production, deadMansSwitch: { interval: '5m' } })[0]).toMatchObject({ group_interval: '5m', repeat_interval: '4m10s' });
+    expect(routes(production)[0]).toEqual({ receiver: 'deadmans-switch', matchers: ['alertname="Watchdog"'], group_by: ['alertname'], group_wait: '0s', group_interval: '10s', repeat_interval: '50s' });
+    expect(routes({ ...production, deadMansSwitch: { interval: '5m' } })[0]).toMatchObject({ group_interval: '50s', repeat_interval: '4m10s' });
     expect(routes(staging)[0]).toEqual({ receiver: 'discard', matchers: ['alertname="Watchdog"'] });
     expect(routes(staging)[1]).toEqual({ receiver: 'discard', matchers: ['alertname="InfoInhibitor"'] });
   });
@@ -333,8 +333,15 @@ describe('renderAlertmanagerConfig', () => {
   });
 
   it('durations: parse, format and the switch\'s repeat interval', () => {
-    for (const text of ['0s', '1s', '50s', '1m', '4m10s', '1h30m', '2d', '1w2d3h4m5s6ms']) expect(formatAlertmanagerDuration(parseAlertmanagerDuration(text)!)).toBe(text);
-    expect([2, 3, 6, 60, 300, 3600].map((s) => deadMansSwitchRepeatMs(s * 1000) / 1000)).toEqual([1, 2, 5, 50, 250, 3000]);
+    for (const text of ['0s', '1s', '333ms', '1s667ms', '50s', '1m', '4m10s', '1h30m', '2d', '1w2d3h4m5s6ms']) expect(formatAlertmanagerDuration(parseAlertmanagerDuration(text)!)).toBe(text);
+    expect([2, 3, 6, 60, 300, 3600].map((s) => deadMansSwitchTimings(s * 1000))).toEqual([
+      { groupIntervalMs: 1000, repeatIntervalMs: 1000 },
+      { groupIntervalMs: 1000, repeatIntervalMs: 2000 },
+      { groupIntervalMs: 1000, repeatIntervalMs: 5000 },
+      { groupIntervalMs: 10_000, repeatIntervalMs: 50_000 },
+      { groupIntervalMs: 50_000, repeatIntervalMs: 250_000 },
+      { groupIntervalMs: 600_000, repeatIntervalMs: 3_000_000 },
+    ]);
   });
 
   it('output is deterministic (snapshot of production with teams)', () => {
@@ -623,7 +630,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function withAlertmanager(
   input: AlertmanagerConfigInput,
   secrets: (sinkUrl: string) => Record<string, string>,
-  run: (am: { base: string; received: Received[]; post: (alerts: object[]) => Promise<void>; elapsed: () => number }) => Promise<void>,
+  run: (am: { base: string; received: Received[]; post: (alerts: object[]) => Promise<void>; elapsed: () => number; log: () => string }) => Promise<void>,
   patchYaml: (yamlText: string, sinkUrl: string) => string = (y) => y,
 ): Promise<void> {
   const received: Received[] = [];
@@ -665,7 +672,7 @@ async function withAlertmanager(
       const res = await fetch(`${base}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) });
       expect(res.status).toBe(200);
     };
-    await run({ base, received, post, elapsed: () => Date.now() - t0 });
+    await run({ base, received, post, elapsed: () => Date.now() - t0, log: () => amLog });
   } catch (err) {
     throw new Error(`${(err as Error).message}\n--- alertmanager log ---\n${amLog.slice(-6000)}`);
   } finally {
@@ -753,7 +760,9 @@ describe('Alertmanager (pinned binary) end to end', () => {
   it('Watchdog pings the dead man\'s switch every interval, reaches nothing else, and sends no "resolved"', async () => {
     const interval = 2; // seconds
     const input: AlertmanagerConfigInput = { ...staging, webhook: {}, deadMansSwitch: { interval: `${interval}s` }, routing: fastRouting };
-    await withAlertmanager(input, (sink) => ({ ...slackSecrets(sink), 'webhook.url': `${sink}/webhook`, 'deadmans-switch.url': `${sink}/switch` }), async ({ received, post, elapsed }) => {
+    await withAlertmanager(input, (sink) => ({ ...slackSecrets(sink), 'webhook.url': `${sink}/webhook`, 'deadmans-switch.url': `${sink}/switch` }), async ({ received, post, elapsed, log }) => {
+      // The config loads without a warning (repeat_interval under group_interval would log one at every reload).
+      expect(log().split('\n').filter((l) => /level=WARN/.test(l) && /component=configuration/.test(l))).toEqual([]);
       const watchdog = { alertname: 'Watchdog', severity: 'none' };
       await post([alert(watchdog, new Date(Date.now() + 3600e3))]);
       const pings = () => received.filter((r) => r.path === '/switch');

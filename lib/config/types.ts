@@ -100,7 +100,7 @@ export interface AlertmanagerReceiverConfig {
 /**
  * A route of your own (`alertmanager.routes`). Your routes are tried after the Watchdog and
  * InfoInhibitor routes and the copies (email, webhook), before the built-in severity table
- * (README, "Routing").
+ * (README, "Alert routing and receivers").
  */
 export interface AlertmanagerRouteConfig {
   /** A receiver of `alertmanager.receivers`, or a built-in one (e.g. `slack-critical`, `discard`). */

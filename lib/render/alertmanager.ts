@@ -611,7 +611,8 @@ function resolveWith(p: Problems, input: AlertmanagerConfigInput): Resolved | un
     if (ms !== undefined && (ms < 2000 || ms > 3600e3 || ms % 1000 !== 0)) {
       p.add('alertmanager.deadMansSwitch.interval', `"${interval}" is not allowed; use whole seconds from "2s" to "1h" (e.g. "1m"), and let the switch expect a ping at that period`);
     } else if (ms !== undefined) {
-      deadMansSwitch = { groupInterval: interval, repeatInterval: formatAlertmanagerDuration(deadMansSwitchRepeatMs(ms)) };
+      const t = deadMansSwitchTimings(ms);
+      deadMansSwitch = { groupInterval: formatAlertmanagerDuration(t.groupIntervalMs), repeatInterval: formatAlertmanagerDuration(t.repeatIntervalMs) };
     }
   }
 
@@ -690,17 +691,22 @@ function resolveWith(p: Problems, input: AlertmanagerConfigInput): Resolved | un
 }
 
 /**
- * The Watchdog route's repeat_interval for a ping period: 5/6 of it, in whole seconds.
+ * The Watchdog route's group_interval and repeat_interval for a ping period: a sixth of the
+ * period (at least 1s) and the rest of it (1m: 10s and 50s; 2s: 1s and 1s), so that the switch
+ * is pinged once a period.
  *
  * A flush repeats a notification only when the last one was logged before `flush time -
  * repeat_interval` (v0.35.0 `notify/dedup_stage.go`), and the log time is the end of the
- * previous send, a little after the previous flush. With repeat_interval equal to
- * group_interval every second flush would be skipped (a ping every two intervals); 5/6
- * leaves the send a sixth of the period (10s of 1m) and keeps other replicas, whose flushes
- * are offset by less than that, from sending a second ping.
+ * previous send, a little after the previous flush. With group_interval = repeat_interval =
+ * period the flush one period later finds the last ping logged a few milliseconds too late
+ * and skips: a ping every two periods. Flushing every sixth of the period with repeat_interval
+ * at five sixths pings on the flush one period after the last (the send has a sixth of the
+ * period, 10s of 1m, to finish), and keeps repeat_interval at least group_interval
+ * (Alertmanager warns at every reload otherwise; periods are at least 2s).
  */
-export function deadMansSwitchRepeatMs(intervalMs: number): number {
-  return Math.max(1000, Math.floor((intervalMs * 5) / 6 / 1000) * 1000);
+export function deadMansSwitchTimings(periodMs: number): { groupIntervalMs: number; repeatIntervalMs: number } {
+  const groupIntervalMs = Math.max(1000, Math.floor(periodMs / 6));
+  return { groupIntervalMs, repeatIntervalMs: periodMs - groupIntervalMs };
 }
 
 // --- rendering ------------------------------------------------------------------------
