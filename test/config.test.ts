@@ -124,6 +124,10 @@ describe('config validation names the field and what is allowed', () => {
     const mysqlSsl = variant(production, (c) => {
       (c.grafana as any).database = { type: 'mysql', host: 'mysql:3306', name: 'grafana', credentialsSecret: { name: 'x' }, sslMode: 'require' };
     });
+    const badPort = variant(production, (c) => {
+      (c.grafana as any).database.host = 'db.example.com:70000';
+    });
+    expect(messages(badPort)).toEqual(['grafana.database.host: "db.example.com:70000" is not allowed; use "host:port" of the database server, e.g. "grafana-db.example.internal:5432"']);
     expect(messages(mysqlSsl)).toEqual(['grafana.database.sslMode: applies to PostgreSQL only; remove it (MySQL connections are not encrypted by this config, see GrafanaDatabaseConfig)']);
     expect(messages(variant(staging, (c) => ((c.grafana as any).replicas = 1)))).toEqual([]);
   });

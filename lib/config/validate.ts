@@ -294,7 +294,7 @@ export function configProblems(config: StackConfig): ConfigProblem[] {
     const db = g.database;
     if (c.fields('grafana.database', db, ['type', 'host', 'name', 'credentialsSecret', 'sslMode'])) {
       c.oneOf('grafana.database.type', db.type, ['postgres', 'mysql'] as const);
-      if (c.string('grafana.database.host', db.host) && !HOST_PORT.test(db.host)) {
+      if (c.string('grafana.database.host', db.host) && (!HOST_PORT.test(db.host) || Number(db.host.split(':').pop()) < 1 || Number(db.host.split(':').pop()) > 65535)) {
         c.add('grafana.database.host', `${c.show(db.host)} is not allowed; use "host:port" of the database server, e.g. "grafana-db.example.internal:5432"`);
       }
       if (c.string('grafana.database.name', db.name) && !/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/.test(db.name)) {
