@@ -28,9 +28,11 @@ import { findAlertWindows, formatDuration, generateSloRuleGroups, parseDuration,
  *   second copy of a notification during the run can only be a duplicate.
  * - Files. Each mount of a running container is a directory under the pod's root; paths in
  *   args and configs that fall under a mount are prefixed with that root.
- * - Receivers. Slack, PagerDuty, email and webhook point at local sinks; the `*_file`
- *   secrets get test values (`localAlertmanagerConfig`); the email receiver keeps
- *   `require_tls` and gets the sink's CA. Routing, grouping, inhibition, templates unchanged.
+ * - Receivers. Slack (incoming webhooks, or an app token with `app_url` at the Slack sink),
+ *   PagerDuty, email, webhooks and the dead man's switch point at local sinks; the `*_file`
+ *   secrets (URLs included) get test values (`localAlertmanagerConfig`); the email receiver
+ *   keeps `require_tls` and gets the sink's CA. Routing, grouping, inhibition, templates
+ *   unchanged.
  * - Args. The containers' own args from the manifests, with listen addresses, peers and the
  *   external URL local, and the feature flag Prometheus 2.42 needs for `${POD_NAME}`.
  *
@@ -404,12 +406,17 @@ export function localRuleFiles(files: Readonly<Record<string, string>>, evaluati
 // alertmanager.yml
 
 export interface Sinks {
-  /** Slack incoming-webhook URL (every Slack receiver; the sink tells them apart by `channel`). */
+  /**
+   * Slack: every receiver's incoming-webhook URL, and the Slack API URL (`app_url`) when
+   * receivers post with an app token; the sink tells them apart by `channel`.
+   */
   readonly slackUrl: string;
   /** PagerDuty Events API v2 URL. */
   readonly pagerdutyUrl: string;
-  /** The webhook receiver's URL. */
+  /** The webhook receivers' URL (`url_file` secrets). */
   readonly webhookUrl: string;
+  /** The dead man's switch receiver's URL. @default webhookUrl */
+  readonly deadMansSwitchUrl?: string;
   /** SMTP `host:port` (STARTTLS, AUTH PLAIN). */
   readonly smarthost: string;
   /** CA certificate that signed the SMTP sink's TLS certificate. */
@@ -421,6 +428,8 @@ export interface ReceiverSecretValues {
   readonly pagerdutyRoutingKey: string;
   readonly smtpPassword: string;
   readonly webhookToken: string;
+  /** The Slack app bot token (`app_token_file`). @default 'e2e-slack-app-token' */
+  readonly slackAppToken?: string;
 }
 
 export interface AlertmanagerLocalOptions {
@@ -483,8 +492,12 @@ export function localAlertmanagerConfig(config: Obj, o: AlertmanagerLocalOptions
         const where = `receiver ${r.name} ${type}[${i}]`;
         const x: Obj = { ...c };
         if (type === 'slack_configs') {
-          noOtherFiles(c, ['api_url_file'], where);
-          if (x.api_url_file) x.api_url_file = secret(x.api_url_file, o.sinks.slackUrl, where);
+          noOtherFiles(c, ['api_url_file', 'app_token_file'], where);
+          if (x.app_token_file) {
+            // A Slack app: the token is sent as a bearer token to app_url (chat.postMessage).
+            x.app_token_file = secret(x.app_token_file, o.secrets.slackAppToken ?? 'e2e-slack-app-token', where);
+            x.app_url = o.sinks.slackUrl;
+          } else if (x.api_url_file) x.api_url_file = secret(x.api_url_file, o.sinks.slackUrl, where);
           else x.api_url = o.sinks.slackUrl;
         } else if (type === 'pagerduty_configs') {
           noOtherFiles(c, ['routing_key_file'], where);
@@ -500,8 +513,10 @@ export function localAlertmanagerConfig(config: Obj, o: AlertmanagerLocalOptions
           // The sink's certificate is signed by a CA made for the run; verification stays on.
           x.tls_config = { ...(c.tls_config ?? {}), ca_file: o.sinks.smtpCaFile };
         } else if (type === 'webhook_configs') {
-          noOtherFiles(c, ['http_config.authorization.credentials_file'], where);
-          x.url = o.sinks.webhookUrl;
+          noOtherFiles(c, ['url_file', 'http_config.authorization.credentials_file'], where);
+          const url = r.name === 'deadmans-switch' ? (o.sinks.deadMansSwitchUrl ?? o.sinks.webhookUrl) : o.sinks.webhookUrl;
+          if (x.url_file) x.url_file = secret(x.url_file, url, where);
+          else x.url = url;
           const file = c.http_config?.authorization?.credentials_file;
           if (file) x.http_config = { ...c.http_config, authorization: { ...c.http_config.authorization, credentials_file: secret(file, o.secrets.webhookToken, where) } };
         }

@@ -9,6 +9,8 @@ export * from './config';
 export { MonitoringStack } from './stack';
 export { synthesizeAll, synthesizeEnvironment, writeOutput, runSynth, OPERATOR_DIR } from './synth';
 export type { OutputFiles } from './synth';
+export { stackSecrets, secretCommands } from './secrets';
+export type { SecretRequirement, SecretKeyRequirement } from './secrets';
 export { IMAGES } from './images';
 export type { ImageName } from './images';
 export * from './k8s/component';

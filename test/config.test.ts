@@ -111,8 +111,52 @@ describe('config validation names the field and what is allowed', () => {
     expect(() => validateConfig(bad)).toThrow(
       'Invalid configuration for environment "production" (2 problems):\n' +
         '  - prometheus.replicas: 0 is not allowed; use a whole number from 1 to 10\n' +
-        '  - alertmanager.slackChannels.critical: "" is not a Slack channel name; use e.g. "#alerts-critical"',
+        '  - alertmanager.slackChannels.critical: is empty; set the Slack channel, e.g. "#alerts-critical"',
     );
+  });
+
+  test('alertmanager: unknown fields, the old webhook URL, receivers and routes are checked with their paths', () => {
+    const bad = variant(production, (c) => {
+      (c.alertmanager as any).webhook = { url: 'https://events.example.com/alertmanager' };
+      (c.alertmanager as any).slackChannel = '#typo';
+      (c.alertmanager as any).routes = [{ receiver: 'payments-slack', matchers: ['team=payments'] }];
+    });
+    expect(messages(bad)).toEqual([
+      'alertmanager.slackChannel: unknown field; allowed fields are enabled, replicas, storage, resources, receiversSecret, paging, slackChannels, slackAuth, email, webhook, deadMansSwitch, receivers, routes, externalUrl',
+      'alertmanager.webhook.url: is not a field any more: the URL is read from Secret key "webhook.url" (Alertmanager url_file), so it stays out of dist/; remove url and put the URL in the Secret',
+      'alertmanager.routes[0].matchers[0]: "team=payments" is not a matcher; use label="value", label!="value", label=~"regex" or label!~"regex" with a label name of letters, digits and \'_\' and the value in double quotes (escape only \\ and " as \\\\ and \\"), e.g. team="payments"',
+      'alertmanager.receivers[0]: receiver "payments-pagerduty" is used by no route in alertmanager.routes; add a route to it or remove it (its Secret key would be required for nothing)',
+    ]);
+  });
+
+  test('grafana: more than one replica needs a shared database; a database excludes storage', () => {
+    const sqlite = variant(production, (c) => {
+      delete (c.grafana as any).database;
+    });
+    expect(messages(sqlite)).toEqual([
+      'grafana.replicas: 2 replicas with SQLite would each keep their own users and sessions (logins fail at random); set grafana.replicas to 1 (SQLite on a PersistentVolumeClaim), or set grafana.database to a shared PostgreSQL or MySQL',
+    ]);
+    const both = variant(production, (c) => {
+      (c.grafana as any).storage = { size: '1Gi' };
+      (c.grafana as any).database = { type: 'sqlite', host: 'db', name: 'grafana db', credentialsSecret: { name: 'x' }, sslMode: 'verify-full', password: 'hunter2' };
+    });
+    expect(messages(both)).toEqual([
+      'grafana.database.password: unknown field; allowed fields are type, host, name, credentialsSecret, sslMode',
+      'grafana.database.type: "sqlite" is not allowed; use one of "postgres", "mysql"',
+      'grafana.database.host: "db" is not allowed; use "host:port" of the database server, e.g. "grafana-db.example.internal:5432"',
+      'grafana.database.name: "grafana db" is not a database name; use letters, digits, \'_\', \'$\' and \'-\' (at most 63), e.g. "grafana"',
+      'grafana.database.sslMode: "verify-full" is not allowed; use one of "require", "disable"',
+      'grafana.storage: is set with grafana.database: the database is external, nothing is stored in a volume; remove grafana.storage',
+    ]);
+    const mysqlSsl = variant(production, (c) => {
+      (c.grafana as any).database = { type: 'mysql', host: 'mysql:3306', name: 'grafana', credentialsSecret: { name: 'x' }, sslMode: 'require' };
+    });
+    const badPort = variant(production, (c) => {
+      (c.grafana as any).database.host = 'db.example.com:70000';
+    });
+    expect(messages(badPort)).toEqual(['grafana.database.host: "db.example.com:70000" is not allowed; use "host:port" of the database server, e.g. "grafana-db.example.internal:5432"']);
+    expect(messages(mysqlSsl)).toEqual(['grafana.database.sslMode: applies to PostgreSQL only; remove it (MySQL connections are not encrypted by this config, see GrafanaDatabaseConfig)']);
+    expect(messages(variant(staging, (c) => ((c.grafana as any).replicas = 1)))).toEqual([]);
   });
 
   test('durations and quantities parse as Prometheus and Kubernetes do', () => {

@@ -215,20 +215,35 @@ describe('alertmanager.yml: receivers pointed at the sinks, routing unchanged', 
   const receiver = (name: string) => (local.config.receivers as any[]).find((r) => r.name === name);
 
   it('points every receiver at its sink and writes the Secret files it reads', () => {
-    expect(receiver('slack-critical').slack_configs[0]).toMatchObject({ api_url_file: '/r/etc/alertmanager/secrets/slack-webhook-url', channel: '#alerts-critical', send_resolved: true });
-    expect(receiver('pagerduty-critical').pagerduty_configs[0]).toMatchObject({ url: sinks.pagerdutyUrl, routing_key_file: '/r/etc/alertmanager/secrets/pagerduty-routing-key' });
-    expect(receiver('email-team').email_configs[0]).toMatchObject({ smarthost: '127.0.0.1:2', require_tls: true, auth_password_file: '/r/etc/alertmanager/secrets/smtp-password', tls_config: { ca_file: '/r/ca.pem' } });
-    expect(receiver('webhook').webhook_configs[0]).toMatchObject({ url: sinks.webhookUrl, http_config: { authorization: { type: 'Bearer', credentials_file: '/r/etc/alertmanager/secrets/webhook-token' } } });
+    // Production posts to Slack with an app token: the token is a Secret file, app_url the sink.
+    expect(receiver('slack-critical').slack_configs[0]).toMatchObject({ app_token_file: '/r/etc/alertmanager/secrets/slack-app-token', app_url: sinks.slackUrl, channel: '#alerts-critical', send_resolved: true });
+    expect(receiver('pagerduty-critical').pagerduty_configs[0]).toMatchObject({ url: sinks.pagerdutyUrl, routing_key_file: '/r/etc/alertmanager/secrets/pagerduty-critical.routing-key' });
+    expect(receiver('payments-pagerduty').pagerduty_configs[0]).toMatchObject({ url: sinks.pagerdutyUrl, routing_key_file: '/r/etc/alertmanager/secrets/payments-pagerduty.routing-key' });
+    expect(receiver('email-team').email_configs[0]).toMatchObject({ smarthost: '127.0.0.1:2', require_tls: true, auth_password_file: '/r/etc/alertmanager/secrets/email-team.password', tls_config: { ca_file: '/r/ca.pem' } });
+    expect(receiver('webhook').webhook_configs[0]).toMatchObject({ url_file: '/r/etc/alertmanager/secrets/webhook.url', http_config: { authorization: { type: 'Bearer', credentials_file: '/r/etc/alertmanager/secrets/webhook.token' } } });
+    expect(receiver('deadmans-switch').webhook_configs[0]).toEqual({ url_file: '/r/etc/alertmanager/secrets/deadmans-switch.url', send_resolved: false });
     expect(local.secretFiles).toEqual({
-      '/r/etc/alertmanager/secrets/slack-webhook-url': sinks.slackUrl,
-      '/r/etc/alertmanager/secrets/pagerduty-routing-key': 'rk',
-      '/r/etc/alertmanager/secrets/smtp-password': 'pw',
-      '/r/etc/alertmanager/secrets/webhook-token': 'tok',
+      '/r/etc/alertmanager/secrets/slack-app-token': 'e2e-slack-app-token',
+      '/r/etc/alertmanager/secrets/pagerduty-critical.routing-key': 'rk',
+      '/r/etc/alertmanager/secrets/payments-pagerduty.routing-key': 'rk',
+      '/r/etc/alertmanager/secrets/email-team.password': 'pw',
+      '/r/etc/alertmanager/secrets/webhook.url': sinks.webhookUrl,
+      '/r/etc/alertmanager/secrets/webhook.token': 'tok',
+      '/r/etc/alertmanager/secrets/deadmans-switch.url': sinks.webhookUrl,
     });
     // Templates, channels and everything else of a receiver stay as rendered.
-    const { api_url_file: _a, ...restLocal } = receiver('slack-critical').slack_configs[0];
-    const { api_url_file: _b, ...restRendered } = (rendered.receivers as any[]).find((r) => r.name === 'slack-critical').slack_configs[0];
+    const { app_token_file: _a, app_url: _u, ...restLocal } = receiver('slack-critical').slack_configs[0];
+    const { app_token_file: _b, ...restRendered } = (rendered.receivers as any[]).find((r) => r.name === 'slack-critical').slack_configs[0];
     expect(restLocal).toEqual(restRendered);
+  });
+
+  it('incoming webhooks (staging): each Slack receiver\'s URL file holds the Slack sink; a separate switch URL when given', () => {
+    const stagingText = findObject('staging', 'ConfigMap', 'alertmanager-config').data['alertmanager.yml'];
+    const l = localAlertmanagerConfig(parse(stagingText), { sinks, secrets, groupWait: '1s', groupInterval: '1s', paths });
+    const slackFiles = Object.entries(l.secretFiles).filter(([, v]) => v === sinks.slackUrl).map(([k]) => k.split('/').pop());
+    expect(slackFiles.sort()).toEqual(['default.url', 'slack-application.url', 'slack-critical.url', 'slack-infrastructure.url', 'slack-warnings.url']);
+    const withSwitch = localAlertmanagerConfig(rendered, { sinks: { ...sinks, deadMansSwitchUrl: 'http://127.0.0.1:1/switch' }, secrets, groupWait: '1s', groupInterval: '1s', paths });
+    expect(withSwitch.secretFiles['/r/etc/alertmanager/secrets/deadmans-switch.url']).toBe('http://127.0.0.1:1/switch');
   });
 
   it('shortens group_wait and group_interval where a route sets them; keeps repeat_interval, matchers and grouping', () => {
@@ -242,7 +257,17 @@ describe('alertmanager.yml: receivers pointed at the sinks, routing unchanged', 
 
   it('is accepted by amtool check-config and routes every label set exactly as the rendered config', () => {
     const localText = toYaml(local.config);
-    const labelSets = [['severity=critical', 'category=application'], ['severity=warning', 'category=application'], ['severity=warning', 'category=infrastructure'], ['severity=warning'], ['severity=info'], ['alertname=X']];
+    const labelSets = [
+      ['severity=critical', 'category=application'],
+      ['severity=warning', 'category=application'],
+      ['severity=warning', 'category=infrastructure'],
+      ['severity=warning'],
+      ['severity=info'],
+      ['alertname=X'],
+      ['alertname=Watchdog', 'severity=none'],
+      ['alertname=InfoInhibitor', 'severity=none'],
+      ['team=payments', 'severity=critical'],
+    ];
     withFiles({ 'rendered.yml': text, 'local.yml': localText }, (dir) => {
       const check = amtool(['check-config', 'local.yml'], { cwd: dir });
       expect(check.output).toContain('SUCCESS');

@@ -155,29 +155,68 @@ describe('GrafanaChart', () => {
     for (const probe of [grafana.readinessProbe, grafana.livenessProbe, grafana.startupProbe]) expect(probe.httpGet).toMatchObject({ path: '/api/health', port: 'http' });
   });
 
-  it('uses an emptyDir without storage, and a PVC (and Recreate) with it', () => {
-    expect(pod.volumes.find((v: any) => v.name === 'data')).toEqual({ name: 'data', emptyDir: {} });
-    expect(find(objects, 'PersistentVolumeClaim')).toEqual([]);
+  it('one replica without a database: SQLite on a PersistentVolumeClaim (1Gi by default, Recreate)', () => {
+    expect(staging.grafana.database).toBeUndefined();
+    expect(staging.grafana.storage).toBeUndefined();
+    expect(one(objects, 'PersistentVolumeClaim', 'grafana-data').spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } });
+    expect(pod.volumes.find((v: any) => v.name === 'data')).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'grafana-data' } });
+    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(chart.grafanaIni).toMatch(/\[database\]\ntype = sqlite3\nwal = true\n/);
 
     const withStorage = synth({ ...staging, grafana: { ...staging.grafana, storage: { size: '5Gi', storageClassName: 'fast' } } }).objects;
-    const pvc = one(withStorage, 'PersistentVolumeClaim', 'grafana-data');
-    expect(pvc.spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '5Gi' } } });
-    const d = one(withStorage, 'Deployment', 'grafana');
-    expect(d.spec.template.spec.volumes.find((v: any) => v.name === 'data')).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'grafana-data' } });
-    expect(d.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(one(withStorage, 'PersistentVolumeClaim', 'grafana-data').spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '5Gi' } } });
   });
 
-  it('refuses a shared PVC for several replicas, naming the fields', () => {
-    expect(() => synth({ ...production, grafana: { ...production.grafana, replicas: 2, storage: { size: '5Gi' } } })).toThrow(/grafana.storage: .* grafana.replicas/);
+  it('an external database: shared by the replicas, credentials from its Secret as files, no PVC', () => {
+    const { chart: prodChart, objects: prod } = synth(production);
+    const db = production.grafana.database!;
+    expect(find(prod, 'PersistentVolumeClaim')).toEqual([]);
+    const d = one(prod, 'Deployment', 'grafana');
+    const spec = d.spec.template.spec;
+    expect(spec.volumes.find((v: any) => v.name === 'data')).toEqual({ name: 'data', emptyDir: {} });
+    expect(spec.volumes.find((v: any) => v.name === 'database')).toEqual({
+      name: 'database',
+      secret: { secretName: db.credentialsSecret.name, defaultMode: 0o440, items: [{ key: 'username', path: 'username' }, { key: 'password', path: 'password' }] },
+    });
+    expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'database', mountPath: '/etc/grafana/database', readOnly: true });
+    expect(d.spec.strategy.type).toBe('RollingUpdate');
+    expect(prodChart.grafanaIni).toContain(
+      `[database]\ntype = postgres\nhost = ${db.host}\nname = ${db.name}\nuser = $__file{/etc/grafana/database/username}\npassword = $__file{/etc/grafana/database/password}\nssl_mode = require\n`,
+    );
+    const mysql = synth({ ...production, grafana: { ...production.grafana, database: { type: 'mysql', host: 'mysql.db.svc:3306', name: 'grafana', credentialsSecret: { name: 'm' } } } });
+    expect(mysql.chart.grafanaIni).toContain('[database]\ntype = mysql\nhost = mysql.db.svc:3306\nname = grafana\nuser = $__file{/etc/grafana/database/username}\npassword = $__file{/etc/grafana/database/password}\n\n');
+    // Egress to the database's port, through the CIDRs external services live in.
+    const egress = one(prod, 'NetworkPolicy', 'grafana').spec.egress;
+    expect(egress).toContainEqual({ to: production.network.externalEgressCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: 5432 }] });
   });
 
-  it('has a PodDisruptionBudget and session affinity only with several replicas', () => {
+  it('refuses several replicas on SQLite even when built without validateConfig', () => {
+    expect(() => synth({ ...production, grafana: { ...production.grafana, database: undefined } })).toThrow(/grafana.replicas: 2 replicas need grafana.database/);
+    expect(() => synth({ ...production, grafana: { ...production.grafana, storage: { size: '1Gi' } } })).toThrow(/grafana.storage: is set with grafana.database/);
+  });
+
+  it('several replicas: a PodDisruptionBudget, no session affinity (sessions are in the shared database), unified alerting gossip', () => {
     expect(find(objects, 'PodDisruptionBudget')).toEqual([]);
-    expect(one(objects, 'Service', 'grafana').spec.sessionAffinity).toBeUndefined();
+    expect(find(objects, 'Service', 'grafana-headless')).toEqual([]);
+    expect(chart.grafanaIni).not.toContain('unified_alerting');
     const { chart: prodChart, objects: prod } = synth(production);
     expect(production.grafana.replicas).toBeGreaterThan(1);
     expect(one(prod, 'PodDisruptionBudget', 'grafana').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: prodChart.selector } });
-    expect(one(prod, 'Service', 'grafana').spec.sessionAffinity).toBe('ClientIP');
+    expect(one(prod, 'Service', 'grafana').spec.sessionAffinity).toBeUndefined();
+    const headless = one(prod, 'Service', 'grafana-headless');
+    expect(headless.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true, selector: prodChart.selector });
+    expect(prodChart.grafanaIni).toContain(`[unified_alerting]\nha_listen_address = 0.0.0.0:9094\nha_advertise_address = $__env{POD_IP}:9094\nha_peers = grafana-headless.${production.namespace}.svc:9094\n`);
+    const c = one(prod, 'Deployment', 'grafana').spec.template.spec.containers[0];
+    expect(c.env).toContainEqual({ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
+    expect(c.ports).toEqual([
+      { name: 'http', containerPort: 3000, protocol: 'TCP' },
+      { name: 'ha-tcp', containerPort: 9094, protocol: 'TCP' },
+      { name: 'ha-udp', containerPort: 9094, protocol: 'UDP' },
+    ]);
+    const netpol = one(prod, 'NetworkPolicy', 'grafana').spec;
+    const gossip = { from: [{ podSelector: { matchLabels: prodChart.selector } }], ports: [{ protocol: 'TCP', port: 9094 }, { protocol: 'UDP', port: 9094 }] };
+    expect(netpol.ingress).toContainEqual(gossip);
+    expect(netpol.egress).toContainEqual({ to: gossip.from, ports: gossip.ports });
   });
 
   it('allows ingress from the scrapers and the configured ingress controller only, egress to the datasources only', () => {

@@ -6,7 +6,21 @@ import { writeFileSync } from 'fs';
 import { toYaml } from '../lib/render/yaml';
 import { k8sCluster } from './fixtures/k8s-sd/cluster';
 import { replaceKubernetesSd } from './support/file-sd';
-import { amtool, promtool, tempFiles, withFiles } from './support/tools';
+import { spawn } from 'child_process';
+import { createServer } from 'net';
+import type { AddressInfo } from 'net';
+import { amtool, promtool, tempFiles, toolPath, withFiles } from './support/tools';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 /**
  * The config files as they are in dist/ (ConfigMaps), checked by the real tools, and the
@@ -20,7 +34,7 @@ function alertmanagerYaml(env: string): string {
 }
 
 describe.each(envs)('%s: Alertmanager config in dist/', (env) => {
-  test('passes amtool check-config (0.25)', () => {
+  test('passes amtool check-config (the version deployed)', () => {
     const res = withFiles({ 'alertmanager.yml': alertmanagerYaml(env) }, (dir) => amtool(['check-config', 'alertmanager.yml'], { cwd: dir }));
     expect(res.output).toContain('SUCCESS');
     expect(res.status).toBe(0);
@@ -28,27 +42,86 @@ describe.each(envs)('%s: Alertmanager config in dist/', (env) => {
 
   const paging = env === 'production';
   const routes: [string[], string][] = [
-    [['severity=critical'], paging ? 'pagerduty-critical,email-team,webhook,slack-critical' : 'slack-critical'],
+    [['severity=critical'], paging ? 'email-team,webhook,pagerduty-critical,slack-critical' : 'slack-critical'],
     [['severity=warning', 'category=infrastructure'], paging ? 'webhook,slack-infrastructure' : 'slack-infrastructure'],
     [['severity=warning', 'category=application'], paging ? 'webhook,slack-application' : 'slack-application'],
     [['severity=warning', 'category=database'], paging ? 'webhook,slack-warnings' : 'slack-warnings'],
     [['severity=warning'], paging ? 'webhook,slack-warnings' : 'slack-warnings'],
     [['severity=info'], paging ? 'webhook,default' : 'default'],
+    [['alertname=Watchdog', 'severity=none'], paging ? 'deadmans-switch' : 'discard'],
+    [['alertname=InfoInhibitor', 'severity=none', 'namespace=monitoring'], 'discard'],
+    // The production example's payments team owns its alerts (lib/config/production.ts).
+    [['team=payments', 'severity=critical'], paging ? 'email-team,webhook,payments-pagerduty,payments-slack' : 'slack-critical'],
+    [['team=payments', 'severity=warning'], paging ? 'webhook,payments-slack' : 'slack-warnings'],
   ];
   test.each(routes)('amtool config routes test %j -> %s', (labels, receivers) => {
     const res = withFiles({ 'alertmanager.yml': alertmanagerYaml(env) }, (dir) => amtool(['config', 'routes', 'test', '--config.file=alertmanager.yml', ...labels], { cwd: dir }));
     expect(res.stdout.trim()).toBe(receivers);
   });
 
-  test('receivers read every credential from the mounted Secret (*_file fields)', () => {
+  test('receivers read every credential and secret URL from the mounted Secret (*_file fields), which holds exactly those keys', () => {
     const config = parse(alertmanagerYaml(env));
     const sts = findObject(env, 'StatefulSet', 'alertmanager');
     const mount = sts.spec.template.spec.containers[0].volumeMounts.find((m: { name: string }) => m.name === 'receivers');
     const volume = sts.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'receivers');
     expect(volume.secret.secretName).toBe('alertmanager-receivers');
+    const files = new Set<string>();
     for (const r of config.receivers) {
-      for (const s of r.slack_configs ?? []) expect(s.api_url_file).toMatch(new RegExp(`^${mount.mountPath}/`));
-      for (const p of r.pagerduty_configs ?? []) expect(p.routing_key_file).toMatch(new RegExp(`^${mount.mountPath}/`));
+      for (const s of r.slack_configs ?? []) files.add(s.api_url_file ?? s.app_token_file);
+      for (const p of r.pagerduty_configs ?? []) files.add(p.routing_key_file);
+      for (const w of r.webhook_configs ?? []) {
+        files.add(w.url_file);
+        if (w.http_config) files.add(w.http_config.authorization.credentials_file);
+        expect(w.url).toBeUndefined();
+      }
+      for (const e of r.email_configs ?? []) if (e.auth_username) files.add(e.auth_password_file);
+    }
+    expect([...files].sort()).toEqual(volume.secret.items.map((i: { key: string; path: string }) => `${mount.mountPath}/${i.path}`).sort());
+    for (const i of volume.secret.items) expect(i.path).toBe(i.key);
+  });
+  test('the pinned alertmanager starts with the container\'s args, the config from dist/ and the Secret\'s keys as files', async () => {
+    const sts = findObject(env, 'StatefulSet', 'alertmanager');
+    const c = sts.spec.template.spec.containers.find((x: { name: string }) => x.name === 'alertmanager');
+    const volume = sts.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'receivers');
+    const [web, mesh] = [await freePort(), await freePort()];
+    const t = tempFiles({
+      'config/alertmanager.yml': alertmanagerYaml(env),
+      ...Object.fromEntries(volume.secret.items.map((i: { path: string }) => [`secrets/${i.path}`, `https://example.invalid/${i.path}\n`])),
+    });
+    // Only what cannot be local changes: paths under the mounts, the listen and peer addresses.
+    const args = (c.args as string[]).map((a) =>
+      a
+        .replace('/etc/alertmanager/', `${t.dir}/`)
+        .replace(/^--storage\.path=.*/, `--storage.path=${t.path('data')}`)
+        .replace(/^--web\.listen-address=.*/, `--web.listen-address=127.0.0.1:${web}`)
+        .replace(/^--cluster\.listen-address=.+/, `--cluster.listen-address=127.0.0.1:${mesh}`)
+        .replace(/^--cluster\.advertise-address=.*/, `--cluster.advertise-address=127.0.0.1:${mesh}`)
+        .replace(/^--cluster\.peer=.*/, `--cluster.peer=127.0.0.1:${mesh}`),
+    );
+    expect(args.some((a) => a.includes(`${t.dir}/secrets`) || a.includes(`${t.dir}/config/alertmanager.yml`))).toBe(true);
+    // The config reads its secrets from the mount path: point it at the local copy.
+    writeFileSync(t.path('config/alertmanager.yml'), alertmanagerYaml(env).split('/etc/alertmanager/secrets/').join(`${t.dir}/secrets/`));
+    const am = spawn(toolPath('alertmanager'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    am.stdout.on('data', (d) => (log += d));
+    am.stderr.on('data', (d) => (log += d));
+    try {
+      const deadline = Date.now() + 30_000;
+      let ready = false;
+      while (!ready && Date.now() < deadline && am.exitCode === null) {
+        ready = await fetch(`http://127.0.0.1:${web}/-/ready`).then((r) => r.ok, () => false);
+        if (!ready) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect({ ready, log: ready ? '' : log }).toEqual({ ready: true, log: '' });
+      const status = (await (await fetch(`http://127.0.0.1:${web}/api/v2/status`)).json()) as { config: { original: string } };
+      expect(status.config.original).toContain('receivers:');
+    } finally {
+      if (am.exitCode === null) {
+        const exited = new Promise((r) => am.once('exit', r));
+        am.kill('SIGTERM');
+        await exited;
+      }
+      t.cleanup();
     }
   });
 });

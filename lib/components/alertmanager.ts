@@ -8,7 +8,7 @@ import { ServiceRef } from '../k8s/service-ref';
 import { configReloader, container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { RuleGroup } from '../observability/rule-group';
 import { ScrapeTarget } from '../observability/scrape-target';
-import { alertmanagerConfigYaml, AlertmanagerConfigInput } from '../render/alertmanager';
+import { alertmanagerConfigYaml, AlertmanagerConfigInput, alertmanagerInput, alertmanagerSecretKeys, SecretKeyRequirement } from '../render/alertmanager';
 import type { AlertmanagerRef } from '../render/prometheus';
 
 export const ALERTMANAGER_PORT = 9093;
@@ -17,13 +17,8 @@ const CONFIG_DIR = '/etc/alertmanager/config';
 const SECRETS_DIR = '/etc/alertmanager/secrets';
 const DATA_DIR = '/alertmanager';
 
-/** Keys of the receivers Secret (README: "Secrets"). */
-export const RECEIVER_SECRET_KEYS = {
-  slack: 'slack-webhook-url',
-  pagerduty: 'pagerduty-routing-key',
-  smtp: 'smtp-password',
-  webhook: 'webhook-token',
-} as const;
+/** Where the receivers Secret is mounted in the Alertmanager container. */
+export const ALERTMANAGER_SECRETS_DIR = SECRETS_DIR;
 
 export interface AlertmanagerProps {
   /** Who sends alerts and reads the API (Prometheus, Grafana). */
@@ -41,6 +36,8 @@ export class AlertmanagerChart extends ComponentChart {
   readonly alertmanagerRef: AlertmanagerRef;
   readonly configInput: AlertmanagerConfigInput;
   readonly configYaml: string;
+  /** Exactly the keys of the receivers Secret the config reads (each one is mounted). */
+  readonly secretKeys: readonly SecretKeyRequirement[];
 
   constructor(scope: Construct, ctx: StackContext, props: AlertmanagerProps) {
     super(scope, ctx, 'alertmanager', 'alerting');
@@ -48,16 +45,9 @@ export class AlertmanagerChart extends ComponentChart {
     const name = 'alertmanager';
     const headlessName = 'alertmanager-headless';
 
-    this.configInput = {
-      paging: cfg.paging,
-      secretsDir: SECRETS_DIR,
-      slack: { channels: { ...cfg.slackChannels }, apiUrlKey: RECEIVER_SECRET_KEYS.slack },
-      pagerduty: cfg.paging ? { routingKeyKey: RECEIVER_SECRET_KEYS.pagerduty } : undefined,
-      email: cfg.email ? { ...cfg.email, authPasswordKey: cfg.email.authUsername ? RECEIVER_SECRET_KEYS.smtp : undefined } : undefined,
-      webhook: cfg.webhook ? { url: cfg.webhook.url, credentialsKey: RECEIVER_SECRET_KEYS.webhook } : undefined,
-      externalUrl: cfg.externalUrl,
-    };
+    this.configInput = alertmanagerInput(cfg, SECRETS_DIR);
     this.configYaml = alertmanagerConfigYaml(this.configInput);
+    this.secretKeys = alertmanagerSecretKeys(this.configInput);
 
     const target = new ScrapeTarget({ name, port: ALERTMANAGER_PORT, portName: 'web' });
     const annotations = this.addScrapeTarget(target);
@@ -116,8 +106,13 @@ export class AlertmanagerChart extends ComponentChart {
           containers: [alertmanager, reloader],
           volumes: [
             { name: 'config', configMap: { name: 'alertmanager-config' } },
-            // The user's Secret; the pod does not start until it exists (README: "Secrets").
-            { name: 'receivers', secret: { secretName: cfg.receiversSecret.name, optional: false } },
+            // The user's Secret, exactly the keys the config reads: the pod does not start
+            // until the Secret has every one of them (README: "Secrets"), rather than
+            // failing at the first notification.
+            {
+              name: 'receivers',
+              secret: { secretName: cfg.receiversSecret.name, optional: false, defaultMode: 0o440, items: this.secretKeys.map((k) => ({ key: k.key, path: k.key })) },
+            },
           ],
         }),
         volumeClaimTemplates: [volumeClaimTemplate('data', cfg.storage)],
@@ -159,7 +154,8 @@ export class AlertmanagerChart extends ComponentChart {
       ],
       egress: [
         ...(clustered ? [{ peers: [{ pods: this.selector }], ports: [{ port: ALERTMANAGER_MESH_PORT }, { port: ALERTMANAGER_MESH_PORT, protocol: 'UDP' as const }] }] : []),
-        // Slack, PagerDuty, the webhook (HTTPS) and the SMTP relay.
+        // Slack, PagerDuty, the webhook and the dead man's switch (HTTPS: their URLs are in
+        // the Secret, so port 443 is assumed) and the SMTP relay.
         externalEgress(ctx.config, [443, ...(smtpPort ? [smtpPort] : [])]),
       ],
     });

@@ -1,10 +1,11 @@
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
+import type { StorageConfig } from '../config/types';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
-import { networkPolicy, Peer } from '../k8s/network-policy';
+import { externalEgress, networkPolicy, Peer } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
 import { container, httpProbe, sortKeys } from '../k8s/workload';
 import { makeAlert } from '../observability/alerts/common';
@@ -18,12 +19,18 @@ import {
   defaultMetricsDatasourceUid,
   GRAFANA_ADMIN_SECRET_DIR,
   GRAFANA_DATA_DIR,
+  GRAFANA_DATABASE_SECRET_DIR,
+  GRAFANA_DATABASE_SECRET_KEYS,
+  GRAFANA_HA_PORT,
   GRAFANA_PORT,
   GRAFANA_PROVISIONING_DIR,
   renderDashboardProviders,
   renderDatasources,
   renderGrafanaIni,
 } from '../render/grafana';
+
+/** The SQLite database's PersistentVolumeClaim when `grafana.storage` is not set. */
+export const DEFAULT_GRAFANA_STORAGE: StorageConfig = { size: '1Gi' };
 
 /** The UID and GID the Grafana image runs as. */
 export const GRAFANA_UID = 472;
@@ -109,11 +116,13 @@ export function dashboardVolumes(maps: readonly DashboardConfigMap[]): { volumes
  * fixed uids) and dashboards as code (one folder per topic), admin credentials from the
  * user's Secret, its own scrape target, alerts and NetworkPolicy.
  *
- * Storage: an emptyDir unless `grafana.storage` is set (everything that matters is
- * provisioned; a PVC keeps users, preferences and sessions across restarts). Grafana's
- * SQLite database is per pod: with several replicas, a login session lives in one pod's
- * database, so the Service uses ClientIP affinity; a shared session store needs an external
- * database.
+ * Database: without `grafana.database`, one replica with its SQLite database on a
+ * PersistentVolumeClaim (`grafana.storage`, 1Gi by default): users, sessions and
+ * preferences survive restarts. Several replicas need `grafana.database` (PostgreSQL or
+ * MySQL, credentials from a Secret): SQLite per pod would give each pod its own users and
+ * sessions, and a login would fail whenever the next request reached another pod. With
+ * several replicas, unified alerting gossips over a headless Service so that Grafana-managed
+ * alerts are evaluated once and notified once.
  */
 export class GrafanaChart extends ComponentChart {
   readonly service: ServiceRef;
@@ -128,12 +137,14 @@ export class GrafanaChart extends ComponentChart {
     super(scope, ctx, 'grafana', 'dashboards');
     const cfg = ctx.config.grafana;
     const name = 'grafana';
-    if (cfg.storage && cfg.replicas > 1) {
-      throw new Error(
-        `grafana.storage: a PersistentVolumeClaim holds one SQLite database and cannot be shared by ${cfg.replicas} replicas (grafana.replicas); ` +
-          'set grafana.replicas to 1, or remove grafana.storage (dashboards and datasources are provisioned anyway)',
-      );
+    // validateConfig refuses both already; a chart built without it must not either.
+    if (!cfg.database && cfg.replicas > 1) {
+      throw new Error(`grafana.replicas: ${cfg.replicas} replicas need grafana.database (SQLite is per pod); set grafana.replicas to 1 or set grafana.database`);
     }
+    if (cfg.database && cfg.storage) throw new Error('grafana.storage: is set with grafana.database; remove grafana.storage');
+    const storage = cfg.database ? undefined : (cfg.storage ?? DEFAULT_GRAFANA_STORAGE);
+    const clustered = cfg.replicas > 1;
+    const headlessName = 'grafana-headless';
 
     const ds = props.datasources;
     const inputs: DatasourceInputs = {
@@ -144,7 +155,11 @@ export class GrafanaChart extends ComponentChart {
       scrapeInterval: ctx.config.prometheus.scrapeInterval,
     };
     this.datasourcesYaml = renderDatasources(inputs);
-    this.grafanaIni = renderGrafanaIni({ rootUrl: cfg.externalUrl });
+    this.grafanaIni = renderGrafanaIni({
+      rootUrl: cfg.externalUrl,
+      database: cfg.database ? { type: cfg.database.type, host: cfg.database.host, name: cfg.database.name, sslMode: cfg.database.sslMode } : undefined,
+      haPeers: clustered ? `${headlessName}.${this.ns}.svc:${GRAFANA_HA_PORT}` : undefined,
+    });
     this.dashboards = stackDashboards({
       metricsDatasource: defaultMetricsDatasourceUid(inputs),
       namespace: this.ns,
@@ -185,7 +200,23 @@ export class GrafanaChart extends ComponentChart {
           ],
         },
       },
-      cfg.storage ? { name: 'data', persistentVolumeClaim: { claimName: 'grafana-data' } } : { name: 'data', emptyDir: {} },
+      // With an external database the data directory holds only caches and plugins.
+      storage ? { name: 'data', persistentVolumeClaim: { claimName: 'grafana-data' } } : { name: 'data', emptyDir: {} },
+      ...(cfg.database
+        ? [
+            {
+              name: 'database',
+              secret: {
+                secretName: cfg.database.credentialsSecret.name,
+                defaultMode: 0o440,
+                items: [
+                  { key: GRAFANA_DATABASE_SECRET_KEYS.username, path: GRAFANA_DATABASE_SECRET_KEYS.username },
+                  { key: GRAFANA_DATABASE_SECRET_KEYS.password, path: GRAFANA_DATABASE_SECRET_KEYS.password },
+                ],
+              },
+            },
+          ]
+        : []),
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
     ];
     const mounts: k8s.VolumeMount[] = [
@@ -194,19 +225,20 @@ export class GrafanaChart extends ComponentChart {
       { name: 'dashboard-providers', mountPath: `${GRAFANA_PROVISIONING_DIR}/dashboards`, readOnly: true },
       { name: 'admin', mountPath: GRAFANA_ADMIN_SECRET_DIR, readOnly: true },
       { name: 'data', mountPath: GRAFANA_DATA_DIR },
+      ...(cfg.database ? [{ name: 'database', mountPath: GRAFANA_DATABASE_SECRET_DIR, readOnly: true }] : []),
       { name: 'tmp', mountPath: '/tmp' },
     ];
     const dashboardMounts = dashboardVolumes(dashboardMaps);
     volumes.push(...dashboardMounts.volumes);
     mounts.push(...dashboardMounts.mounts);
 
-    if (cfg.storage) {
+    if (storage) {
       new k8s.KubePersistentVolumeClaim(this, 'pvc', {
         metadata: this.meta('grafana-data'),
         spec: {
           accessModes: ['ReadWriteOnce'],
-          storageClassName: cfg.storage.storageClassName,
-          resources: { requests: { storage: k8s.Quantity.fromString(cfg.storage.size) } },
+          storageClassName: storage.storageClassName,
+          resources: { requests: { storage: k8s.Quantity.fromString(storage.size) } },
         },
       });
     }
@@ -222,8 +254,13 @@ export class GrafanaChart extends ComponentChart {
         { name: 'GF_PATHS_PLUGINS', value: `${GRAFANA_DATA_DIR}/plugins` },
         { name: 'GF_PATHS_PROVISIONING', value: GRAFANA_PROVISIONING_DIR },
         { name: 'GF_PATHS_LOGS', value: '/tmp/grafana-logs' },
+        // grafana.ini's ha_advertise_address reads it ($__env{POD_IP}).
+        ...(clustered ? [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] : []),
       ],
-      ports: [{ name: GRAFANA_PORT_NAME, containerPort: GRAFANA_PORT }],
+      ports: [
+        { name: GRAFANA_PORT_NAME, containerPort: GRAFANA_PORT },
+        ...(clustered ? [{ name: 'ha-tcp', containerPort: GRAFANA_HA_PORT }, { name: 'ha-udp', containerPort: GRAFANA_HA_PORT, protocol: 'UDP' as const }] : []),
+      ],
       resources: cfg.resources,
       readinessProbe: httpProbe({ path: '/api/health', port: GRAFANA_PORT_NAME, periodSeconds: 10 }),
       livenessProbe: httpProbe({ path: '/api/health', port: GRAFANA_PORT_NAME, periodSeconds: 20, failureThreshold: 6 }),
@@ -239,7 +276,7 @@ export class GrafanaChart extends ComponentChart {
         revisionHistoryLimit: 5,
         selector: { matchLabels: this.selector },
         // A PVC is ReadWriteOnce: the old pod must release it before the new one starts.
-        strategy: cfg.storage
+        strategy: storage
           ? { type: 'Recreate' }
           : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
         template: this.podTemplate({
@@ -258,10 +295,23 @@ export class GrafanaChart extends ComponentChart {
       spec: {
         selector: this.selector,
         ports: [{ name: GRAFANA_PORT_NAME, port: GRAFANA_PORT, targetPort: k8s.IntOrString.fromString(GRAFANA_PORT_NAME) }],
-        // Sessions live in each pod's own database (see the class comment).
-        sessionAffinity: cfg.replicas > 1 ? 'ClientIP' : undefined,
       },
     });
+    if (clustered) {
+      new k8s.KubeService(this, 'headless', {
+        metadata: this.meta(headlessName),
+        spec: {
+          clusterIp: 'None',
+          // Peers must find each other before they are ready.
+          publishNotReadyAddresses: true,
+          selector: this.selector,
+          ports: [
+            { name: 'ha-tcp', port: GRAFANA_HA_PORT, targetPort: k8s.IntOrString.fromNumber(GRAFANA_HA_PORT) },
+            { name: 'ha-udp', port: GRAFANA_HA_PORT, protocol: 'UDP', targetPort: k8s.IntOrString.fromNumber(GRAFANA_HA_PORT) },
+          ],
+        },
+      });
+    }
     this.service = new ServiceRef(name, this.ns, GRAFANA_PORT, GRAFANA_PORT_NAME, this.selector);
 
     disruptionBudget(this, name, this.ns, this.selector, cfg.replicas);
@@ -272,6 +322,7 @@ export class GrafanaChart extends ComponentChart {
     const egress = [ds.thanosQuery, ds.prometheus, ds.loki, ds.alertmanager]
       .filter((r): r is ServiceRef => r !== undefined)
       .map((r) => ({ peers: [r.namespace === this.ns ? { pods: r.podSelector } : { namespace: r.namespace, pods: r.podSelector }], ports: [{ port: r.port }] }));
+    const haPorts = [{ port: GRAFANA_HA_PORT }, { port: GRAFANA_HA_PORT, protocol: 'UDP' as const }];
     networkPolicy(this, {
       name,
       namespace: this.ns,
@@ -279,8 +330,14 @@ export class GrafanaChart extends ComponentChart {
       ingress: [
         { peers: props.scrapers, ports: [{ port: GRAFANA_PORT }] },
         ...(ingressPeers.length ? [{ peers: ingressPeers, ports: [{ port: GRAFANA_PORT }] }] : []),
+        ...(clustered ? [{ peers: [{ pods: this.selector }], ports: haPorts }] : []),
       ],
-      egress,
+      egress: [
+        ...egress,
+        ...(clustered ? [{ peers: [{ pods: this.selector }], ports: haPorts }] : []),
+        // The external database, through the CIDRs external services live in.
+        ...(cfg.database ? [externalEgress(ctx.config, [Number(cfg.database.host.split(':').pop())])] : []),
+      ],
     });
 
     this.addRuleGroups([grafanaRuleGroup(this.ns, ctx.config.runbookBaseUrl)]);

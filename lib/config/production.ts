@@ -40,12 +40,29 @@ export const production: StackConfig = {
       application: '#alerts-application',
       default: '#alerts-info',
     },
+    // One Slack app bot token (Secret key slack-app-token) posts to every channel.
+    slackAuth: 'app-token',
     email: { to: 'sre-team@example.com', from: 'alertmanager@example.com', smarthost: 'smtp.example.com:587', authUsername: 'alertmanager@example.com' },
-    webhook: { url: 'https://events.example.com/alertmanager' },
+    // Every alert to an event store; URL and token in the Secret (webhook.url, webhook.token).
+    webhook: { bearerToken: true },
+    // Watchdog pings the URL in Secret key deadmans-switch.url every minute.
+    deadMansSwitch: { interval: '1m' },
+    // The payments team owns its alerts: pages go to its own PagerDuty service, everything
+    // to its channel (and not to the SRE channels and pager).
+    receivers: [
+      { name: 'payments-pagerduty', pagerduty: {} },
+      { name: 'payments-slack', slack: { channel: '#payments-alerts' } },
+    ],
+    routes: [
+      { receiver: 'payments-pagerduty', matchers: ['team="payments"', 'severity="critical"'], continue: true },
+      { receiver: 'payments-slack', matchers: ['team="payments"'] },
+    ],
   },
   grafana: {
     enabled: true,
+    // Two replicas share one PostgreSQL database (users, sessions, dashboards' versions).
     replicas: 2,
+    database: { type: 'postgres', host: 'grafana-db.example.internal:5432', name: 'grafana', credentialsSecret: { name: 'grafana-database' } },
     resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' },
     adminSecret: { name: 'grafana-admin' },
     externalUrl: 'https://grafana.example.com',

@@ -63,6 +63,71 @@ export interface SlackRoutes {
   readonly default?: string;
 }
 
+/** How Alertmanager posts to Slack (see `AlertmanagerConfig.slackAuth`). */
+export type SlackAuth = 'incoming-webhook' | 'app-token';
+
+/**
+ * A receiver of your own (`alertmanager.receivers`). Exactly one of `slack`, `pagerduty`
+ * or `webhook`. Its credential is read from the receivers Secret, from a key named after
+ * the receiver (README, "Secrets"): `<name>.url` (Slack incoming webhook, webhook),
+ * `<name>.routing-key` (PagerDuty), `<name>.token` (webhook bearer token).
+ */
+export interface AlertmanagerReceiverConfig {
+  /**
+   * Receiver name: lower-case letters, digits and '-' (at most 63), not one of the built-in
+   * receivers (`default`, `slack-critical`, ..., `deadmans-switch`, `discard`).
+   */
+  readonly name: string;
+  /** Post to a Slack channel (`#name`, `@user` or a channel ID). */
+  readonly slack?: {
+    readonly channel: string;
+  };
+  /**
+   * Trigger incidents in a PagerDuty service (Events API v2) whose integration key is in
+   * Secret key `<name>.routing-key`.
+   */
+  readonly pagerduty?: {
+    /** A fixed incident severity. @default the alert's `severity` label (critical, warning, info), `error` for any other */
+    readonly severity?: 'critical' | 'error' | 'warning' | 'info';
+  };
+  /** POST Alertmanager's webhook JSON to the URL in Secret key `<name>.url`. */
+  readonly webhook?: {
+    /** Also send `Authorization: Bearer <token>` from Secret key `<name>.token`. @default false */
+    readonly bearerToken?: boolean;
+  };
+}
+
+/**
+ * A route of your own (`alertmanager.routes`). Your routes are tried after the Watchdog and
+ * InfoInhibitor routes and the copies (email, webhook), before the built-in severity table
+ * (README, "Alert routing and receivers").
+ */
+export interface AlertmanagerRouteConfig {
+  /** A receiver of `alertmanager.receivers`, or a built-in one (e.g. `slack-critical`, `discard`). */
+  readonly receiver: string;
+  /**
+   * Alertmanager matchers that must all match, each `label="value"`, `label!="value"`,
+   * `label=~"regex"` or `label!~"regex"` (the value in double quotes; `\\` and `\"` are the
+   * only escapes), e.g. `team="payments"`, `severity=~"critical|warning"`.
+   */
+  readonly matchers: readonly string[];
+  /**
+   * Keep matching after this route: the following routes of yours, then the built-in
+   * table. @default false (an alert that matches stops here)
+   */
+  readonly continue?: boolean;
+  /** Labels that group alerts into one notification; `['...']` disables grouping. @default the parent route's (root: `alertname`, `namespace`, `service`) */
+  readonly groupBy?: readonly string[];
+  /** @default the parent route's (root: `25s`) */
+  readonly groupWait?: string;
+  /** @default the parent route's (root: `5m`) */
+  readonly groupInterval?: string;
+  /** @default the parent route's (root: `4h`) */
+  readonly repeatInterval?: string;
+  /** Child routes, tried when this route matches. @default none */
+  readonly routes?: readonly AlertmanagerRouteConfig[];
+}
+
 export interface AlertmanagerConfig {
   readonly enabled: boolean;
   readonly replicas: number;
@@ -76,32 +141,91 @@ export interface AlertmanagerConfig {
   readonly paging: boolean;
   /**
    * The Secret holding receiver credentials, mounted as files and referenced with
-   * Alertmanager's `*_file` fields. Keys: `slack-webhook-url`, `pagerduty-routing-key`
-   * (when paging), `smtp-password` (when email is set), `webhook-url` (when a webhook is set).
+   * Alertmanager's `*_file` fields. Its keys follow from this config (named after the
+   * receivers); `npm run secrets` prints them and README "Secrets" lists them.
    */
   readonly receiversSecret: SecretRef;
   /** Slack channel per receiver. */
   readonly slackChannels: SlackRoutes;
+  /**
+   * How Alertmanager posts to Slack. `incoming-webhook`: each Slack receiver reads its own
+   * incoming-webhook URL from Secret key `<receiver>.url` (a webhook posts only to the
+   * channel it was created for and ignores `channel`). `app-token`: one Slack app bot
+   * token (scope `chat:write`, the app invited to every channel) in Secret key
+   * `slack-app-token`, shared by every Slack receiver; each posts to its `channel`.
+   * @default 'incoming-webhook'
+   */
+  readonly slackAuth?: SlackAuth;
+  /** Mail alerts of some severities to a team (receiver `email-team`). @default no email */
   readonly email?: {
     readonly to: string;
     readonly from: string;
     /** `host:port` */
     readonly smarthost: string;
+    /** SMTP user; the password is read from Secret key `email-team.password`. @default no SMTP authentication */
     readonly authUsername?: string;
   };
   /**
-   * Copy every alert to a generic webhook. The URL is not secret (it is in the config);
-   * the bearer token is read from the Secret key `webhook-token`.
+   * Copy every alert to a generic webhook (receiver `webhook`). The URL is read from
+   * Secret key `webhook.url` (Alertmanager `url_file`). @default no webhook
    */
-  readonly webhook?: { readonly url: string };
+  readonly webhook?: {
+    /** Also send `Authorization: Bearer <token>` from Secret key `webhook.token`. @default false */
+    readonly bearerToken?: boolean;
+  };
+  /**
+   * An external dead man's switch (healthchecks.io, Dead Man's Snitch, PagerDuty heartbeat
+   * through a webhook, ...). The always-firing `Watchdog` alert goes to receiver
+   * `deadmans-switch`, which POSTs to the URL in Secret key `deadmans-switch.url` every
+   * `interval` and reaches nothing else. @default none: `Watchdog` goes to `discard` (nowhere)
+   */
+  readonly deadMansSwitch?: {
+    /** How often the switch is pinged while `Watchdog` fires (2s to 1h). @default '1m' */
+    readonly interval?: string;
+  };
+  /** Receivers of your own (teams, channels, PagerDuty services). @default none */
+  readonly receivers?: readonly AlertmanagerReceiverConfig[];
+  /** Routes of your own, tried in order before the built-in severity table. @default none */
+  readonly routes?: readonly AlertmanagerRouteConfig[];
+}
+
+/**
+ * Grafana's database on an external PostgreSQL or MySQL server, shared by every replica.
+ * The user name and password are read from `credentialsSecret` (keys `username`,
+ * `password`), mounted as files.
+ */
+export interface GrafanaDatabaseConfig {
+  readonly type: 'postgres' | 'mysql';
+  /** `host:port` of the server, e.g. `grafana-db.example.internal:5432`. */
+  readonly host: string;
+  /** Database name. */
+  readonly name: string;
+  /** Secret with keys `username` and `password`. */
+  readonly credentialsSecret: SecretRef;
+  /**
+   * PostgreSQL only: `require` (encrypted, certificate not verified) or `disable`. MySQL
+   * connections are not encrypted by this config (Grafana verifies MySQL TLS only against a
+   * CA file, which the stack does not mount). @default 'require' (postgres)
+   */
+  readonly sslMode?: 'require' | 'disable';
 }
 
 export interface GrafanaConfig {
   readonly enabled: boolean;
+  /**
+   * More than one replica needs `database` (a shared PostgreSQL or MySQL): with SQLite
+   * each pod would have its own users and sessions, and logins would fail at random.
+   */
   readonly replicas: number;
   readonly resources: Resources;
-  /** Keep Grafana's database on a PVC. @default undefined: emptyDir (dashboards and datasources are provisioned anyway) */
+  /**
+   * The PersistentVolumeClaim holding Grafana's SQLite database (users, sessions,
+   * preferences), when `database` is not set. Refused with `database`.
+   * @default { size: '1Gi' } in the cluster's default StorageClass (without `database`)
+   */
   readonly storage?: StorageConfig;
+  /** An external, shared database; required for `replicas` > 1. @default SQLite on `storage` (one replica) */
+  readonly database?: GrafanaDatabaseConfig;
   /** Secret with keys `admin-user` and `admin-password`. */
   readonly adminSecret: SecretRef;
   /** Public URL (`root_url`). */

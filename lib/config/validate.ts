@@ -1,4 +1,5 @@
-import type { ObjectStorageConfig, Resources, StackConfig, StorageConfig } from './types';
+import { alertmanagerInput, alertmanagerInputProblems, ROUTING_CONFIG_FIELDS } from '../render/alertmanager';
+import type { AlertmanagerConfig, GrafanaConfig, ObjectStorageConfig, Resources, StackConfig, StorageConfig } from './types';
 
 /** One problem: the field path (e.g. `prometheus.replicas`) and what is allowed. */
 export interface ConfigProblem {
@@ -25,6 +26,10 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const LABEL_KEY_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
+
+/** Every field of `alertmanager` and `grafana` (unknown ones are refused). */
+const ALERTMANAGER_FIELDS: readonly (keyof AlertmanagerConfig)[] = ['enabled', 'replicas', 'storage', 'resources', 'receiversSecret', ...ROUTING_CONFIG_FIELDS];
+const GRAFANA_FIELDS: readonly (keyof GrafanaConfig)[] = ['enabled', 'replicas', 'resources', 'storage', 'database', 'adminSecret', 'externalUrl'];
 
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3, y: 365 * 86400e3 };
 
@@ -131,6 +136,18 @@ class Checker {
       ok = false;
     }
     if (!ok) this.add(path, `${this.show(value)} is not an http(s) URL; use e.g. "https://grafana.example.com"`);
+  }
+
+  /** Refuses fields the object does not have; true when it is an object. */
+  fields(path: string, value: unknown, allowed: readonly string[]): boolean {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.add(path, `must be an object with fields ${allowed.join(', ')}`);
+      return false;
+    }
+    for (const key of Object.keys(value)) {
+      if (!allowed.includes(key)) this.add(`${path}.${key}`, `unknown field; allowed fields are ${allowed.join(', ')}`);
+    }
+    return true;
   }
 
   oneOf<T extends string>(path: string, value: unknown, allowed: readonly T[]): value is T {
@@ -269,37 +286,47 @@ export function configProblems(config: StackConfig): ConfigProblem[] {
   if (p.externalUrl !== undefined) c.url('prometheus.externalUrl', p.externalUrl);
 
   const am = config.alertmanager;
+  c.fields('alertmanager', am, ALERTMANAGER_FIELDS);
   c.boolean('alertmanager.enabled', am.enabled);
   c.integer('alertmanager.replicas', am.replicas, 1, 9);
   c.storage('alertmanager.storage', am.storage);
   c.resources('alertmanager.resources', am.resources);
-  c.boolean('alertmanager.paging', am.paging);
   c.secret('alertmanager.receiversSecret', am.receiversSecret);
-  for (const key of ['critical', 'warnings', 'infrastructure', 'application'] as const) {
-    const ch = am.slackChannels?.[key];
-    if (c.string(`alertmanager.slackChannels.${key}`, ch) && !/^#?[a-z0-9][a-z0-9_-]{0,79}$/.test(ch)) {
-      c.add(`alertmanager.slackChannels.${key}`, `${c.show(ch)} is not a Slack channel name; use e.g. "#alerts-critical"`);
-    }
-  }
-  if (am.externalUrl !== undefined) c.url('alertmanager.externalUrl', am.externalUrl);
-  if (am.email) {
-    if (!HOST_PORT.test(am.email.smarthost ?? '')) c.add('alertmanager.email.smarthost', `${c.show(am.email.smarthost)} is not allowed; use "host:port", e.g. "smtp.example.com:587"`);
-    for (const key of ['to', 'from'] as const) {
-      if (!/^[^@\s]+@[^@\s]+$/.test(am.email[key] ?? '')) c.add(`alertmanager.email.${key}`, `${c.show(am.email[key])} is not an e-mail address`);
-    }
-  }
-
-  if (am.webhook) {
-    c.url('alertmanager.webhook.url', am.webhook.url);
-    if (/\/\/[^/]*@|\?/.test(am.webhook.url)) c.add('alertmanager.webhook.url', 'must not carry credentials or a query string; the token goes in the receivers Secret (key webhook-token)');
-  }
+  // Receivers, routes and every field they read: the renderer's own checks, with the
+  // config's field paths (lib/render/alertmanager.ts).
+  for (const problem of alertmanagerInputProblems(alertmanagerInput(am, '/etc/alertmanager/secrets'))) c.add(problem.path, problem.message);
 
   const g = config.grafana;
+  c.fields('grafana', g, GRAFANA_FIELDS);
   c.boolean('grafana.enabled', g.enabled);
   if (g.enabled && !p.enabled) c.add('grafana.enabled', 'Grafana\'s datasources need Prometheus; enable prometheus or disable grafana');
   c.integer('grafana.replicas', g.replicas, 1, 10);
   c.resources('grafana.resources', g.resources);
   if (g.storage) c.storage('grafana.storage', g.storage);
+  if (g.database !== undefined) {
+    const db = g.database;
+    if (c.fields('grafana.database', db, ['type', 'host', 'name', 'credentialsSecret', 'sslMode'])) {
+      c.oneOf('grafana.database.type', db.type, ['postgres', 'mysql'] as const);
+      if (c.string('grafana.database.host', db.host) && (!HOST_PORT.test(db.host) || Number(db.host.split(':').pop()) < 1 || Number(db.host.split(':').pop()) > 65535)) {
+        c.add('grafana.database.host', `${c.show(db.host)} is not allowed; use "host:port" of the database server, e.g. "grafana-db.example.internal:5432"`);
+      }
+      if (c.string('grafana.database.name', db.name) && !/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/.test(db.name)) {
+        c.add('grafana.database.name', `${c.show(db.name)} is not a database name; use letters, digits, '_', '$' and '-' (at most 63), e.g. "grafana"`);
+      }
+      c.secret('grafana.database.credentialsSecret', db.credentialsSecret);
+      if (db.sslMode !== undefined) {
+        if (db.type === 'mysql') c.add('grafana.database.sslMode', 'applies to PostgreSQL only; remove it (MySQL connections are not encrypted by this config, see GrafanaDatabaseConfig)');
+        else c.oneOf('grafana.database.sslMode', db.sslMode, ['require', 'disable'] as const);
+      }
+    }
+    if (g.storage !== undefined) c.add('grafana.storage', 'is set with grafana.database: the database is external, nothing is stored in a volume; remove grafana.storage');
+  } else if (typeof g.replicas === 'number' && g.replicas > 1) {
+    c.add(
+      'grafana.replicas',
+      `${g.replicas} replicas with SQLite would each keep their own users and sessions (logins fail at random); ` +
+        'set grafana.replicas to 1 (SQLite on a PersistentVolumeClaim), or set grafana.database to a shared PostgreSQL or MySQL',
+    );
+  }
   c.secret('grafana.adminSecret', g.adminSecret);
   if (g.externalUrl !== undefined) c.url('grafana.externalUrl', g.externalUrl);
 

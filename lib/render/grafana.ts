@@ -30,6 +30,12 @@ export const GRAFANA_PROVISIONING_DIR = '/etc/grafana/provisioning';
 export const GRAFANA_DASHBOARDS_DIR = '/var/lib/grafana-dashboards';
 /** Where the admin Secret is mounted (keys `admin-user`, `admin-password`). */
 export const GRAFANA_ADMIN_SECRET_DIR = '/etc/grafana/admin';
+/** Where the database credentials Secret is mounted (keys `username`, `password`). */
+export const GRAFANA_DATABASE_SECRET_DIR = '/etc/grafana/database';
+/** Keys of the database credentials Secret. */
+export const GRAFANA_DATABASE_SECRET_KEYS = { username: 'username', password: 'password' } as const;
+/** Port of unified alerting's gossip between replicas (Grafana's default `ha_listen_address`). */
+export const GRAFANA_HA_PORT = 9094;
 
 export interface DatasourceInputs {
   /** Thanos Query's HTTP URL; when set it is the default datasource (deduplicated, long-term). */
@@ -183,9 +189,28 @@ export function renderDashboardProviders(folders: readonly DashboardFolderSpec[]
   });
 }
 
+/** An external database shared by the replicas (credentials read from GRAFANA_DATABASE_SECRET_DIR). */
+export interface GrafanaIniDatabase {
+  readonly type: 'postgres' | 'mysql';
+  /** `host:port`. */
+  readonly host: string;
+  readonly name: string;
+  /** PostgreSQL only. @default 'require' */
+  readonly sslMode?: 'require' | 'disable';
+}
+
 export interface GrafanaIniInputs {
   /** Public URL (`[server] root_url`), e.g. `https://grafana.example.com`. @default Grafana's own (`http://localhost:3000/`) */
   readonly rootUrl?: string;
+  /** An external database. @default SQLite in `paths.data` (one replica) */
+  readonly database?: GrafanaIniDatabase;
+  /**
+   * Unified alerting's peers when there are several replicas (`host:port` of the headless
+   * Service, which resolves to every pod): one alert scheduler, deduplicated notifications
+   * and shared silences. The pod's own address comes from the `POD_IP` environment variable.
+   * @default none (one replica)
+   */
+  readonly haPeers?: string;
 }
 
 type IniValue = string | number | boolean;
@@ -199,11 +224,25 @@ function iniText(sections: ReadonlyArray<readonly [string, ReadonlyArray<readonl
   return out.join('\n') + '\n';
 }
 
+function databaseSection(db: GrafanaIniDatabase | undefined): Array<readonly [string, IniValue]> {
+  if (db === undefined) return [['type', 'sqlite3'], ['wal', true]];
+  const out: Array<readonly [string, IniValue]> = [
+    ['type', db.type],
+    ['host', db.host],
+    ['name', db.name],
+    ['user', `$__file{${GRAFANA_DATABASE_SECRET_DIR}/${GRAFANA_DATABASE_SECRET_KEYS.username}}`],
+    ['password', `$__file{${GRAFANA_DATABASE_SECRET_DIR}/${GRAFANA_DATABASE_SECRET_KEYS.password}}`],
+  ];
+  if (db.type === 'postgres') out.push(['ssl_mode', db.sslMode ?? 'require']);
+  return out;
+}
+
 /**
  * `grafana.ini`. The root filesystem is read-only, so every path Grafana writes is a volume
  * (`paths.data` holds the SQLite database and plugins; temporary files go to /tmp). The admin
- * user and password are read from the mounted Secret with Grafana's `$__file{}` expansion,
- * so neither is in this file, in an environment variable or in `dist/`.
+ * user and password, and an external database's user and password, are read from the mounted
+ * Secrets with Grafana's `$__file{}` expansion (which trims surrounding whitespace), so none
+ * of them is in this file, in an environment variable or in `dist/`.
  */
 export function renderGrafanaIni(inputs: GrafanaIniInputs = {}): string {
   let https = false;
@@ -232,7 +271,19 @@ export function renderGrafanaIni(inputs: GrafanaIniInputs = {}): string {
       ],
     ],
     ['server', server],
-    ['database', [['type', 'sqlite3'], ['wal', true]]],
+    ['database', databaseSection(inputs.database)],
+    ...(inputs.haPeers !== undefined
+      ? [
+          [
+            'unified_alerting',
+            [
+              ['ha_listen_address', `0.0.0.0:${GRAFANA_HA_PORT}`],
+              ['ha_advertise_address', `$__env{POD_IP}:${GRAFANA_HA_PORT}`],
+              ['ha_peers', inputs.haPeers],
+            ],
+          ] as const,
+        ]
+      : []),
     [
       'security',
       [
