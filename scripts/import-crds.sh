@@ -11,4 +11,4 @@ for f in servicemonitors podmonitors prometheusrules probes; do
   cat "imports/crds/monitoring.coreos.com_${f}.yaml"
   echo '---'
 done > "$tmp/crds.yaml"
-npx cdk8s import "$tmp/crds.yaml" --output imports --language typescript
+npx cdk8s import "$tmp/crds.yaml" --output imports --language typescript --save=false
