@@ -180,3 +180,69 @@ export function only(groups: readonly RuleGroup[], ...alerts: string[]): RuleGro
     .map((g) => ({ ...g, rules: g.rules.filter((r) => isAlertingRule(r) && alerts.includes(r.alert)) }))
     .filter((g) => g.rules.length > 0);
 }
+
+/** Several promtool runs as one result: fails if any fails (one scenario per cluster state). */
+export function all(...results: ToolResult[]): ToolResult {
+  const failed = results.find((r) => r.status !== 0);
+  return failed ?? results[0];
+}
+
+/** `{{ $value | humanizePercentage }}` of a fraction (Go's %.4g of x*100, then %). */
+export function pct(fraction: number): string {
+  return `${Number((fraction * 100).toPrecision(4))}%`;
+}
+
+/**
+ * Whether the promtool in use is Prometheus 3 or later: its range selectors are left-open
+ * (`[5m]` at t holds the samples in (t-5m, t], one fewer than Prometheus 2's [t-5m, t]), which
+ * changes the value (not the firing) of a few `increase()` and `avg_over_time()` alerts at
+ * the edge of their window. Those tests compute the value each version gives.
+ */
+export const LEFT_OPEN_RANGES = ((): boolean => {
+  const m = /version (\d+)\./.exec(promtool(['--version']).output);
+  return m !== null && Number(m[1]) >= 3;
+})();
+
+/** The samples (one a minute from 0m) that a range `[w]` evaluated at `t` (minutes) selects. */
+export function window(values: ReadonlyArray<number | undefined>, t: number, w: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let i = LEFT_OPEN_RANGES ? t - w + 1 : t - w; i <= t; i++) if (i >= 0 && values[i] !== undefined) out.push([i, values[i] as number]);
+  return out;
+}
+
+/** PromQL's `increase()` of a counter (no resets) sampled once a minute, extrapolated as Prometheus does. */
+export function increase(values: ReadonlyArray<number | undefined>, t: number, w: number): number | undefined {
+  const pts = window(values, t, w);
+  if (pts.length < 2) return undefined;
+  const [t0, first] = pts[0];
+  const [t1, last] = pts[pts.length - 1];
+  const result = last - first;
+  const sampled = t1 - t0;
+  const avg = sampled / (pts.length - 1);
+  let toStart = t0 - (t - w);
+  let toEnd = t - t1;
+  if (toStart >= avg * 1.1) toStart = avg / 2;
+  if (toEnd >= avg * 1.1) toEnd = avg / 2;
+  if (result > 0 && first >= 0) toStart = Math.min(toStart, sampled * (first / result));
+  return result * ((sampled + toStart + toEnd) / sampled);
+}
+
+/** `{{ $value | humanize }}` for values from 1 to 999 (Go's %.4g). */
+export function humanize(v: number): string {
+  return String(Number(v.toPrecision(4)));
+}
+
+/** `{{ $value | humanizeDuration }}` (Prometheus's template function) for values of at least 1s. */
+export function humanizeDuration(v: number): string {
+  const sign = v < 0 ? '-' : '';
+  const x = Math.abs(v);
+  const secs = Math.floor(x);
+  const [d, h, m, sec] = [Math.floor(secs / 86400), Math.floor(secs / 3600) % 24, Math.floor(secs / 60) % 60, secs % 60];
+  if (d !== 0) return `${sign}${d}d ${h}h ${m}m ${sec}s`;
+  if (h !== 0) return `${sign}${h}h ${m}m ${sec}s`;
+  if (m !== 0) return `${sign}${m}m ${sec}s`;
+  return `${sign}${Number(x.toPrecision(4))}s`;
+}
+
+/** A bucket bound as Go's text exposition writes it (`604800`, `2.592e+06`, `0.5`). */
+export { goFloat as leText } from '../../lib/observability/slo/format';
