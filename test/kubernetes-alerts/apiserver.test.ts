@@ -129,7 +129,7 @@ describe('kubernetes-system-apiserver', () => {
     ];
     const t = w + f + 3;
     const inWindow = down.slice(LEFT_OPEN_RANGES ? t - w + 1 : t - w, t + 1);
-    const avg = inWindow.reduce((a, b) => a + b, 0) / inWindow.length;
+    const avg = inWindow.reduce((a: number, b) => a + b, 0) / inWindow.length;
     const alert = fired(
       'KubeAggregatedAPIDown',
       { name: 'v1beta1.metrics.k8s.io' },
