@@ -20,6 +20,8 @@ export * from './thresholds';
 export { DEFAULT_KUBERNETES_JOBS, PUBLIC_RUNBOOKS_URL, UPSTREAM_RUNBOOKS, kubernetesRunbookUrl } from './common';
 export type { KubernetesJobs, KubernetesRuleOptions, KubernetesRunbookDir, ScrapedParts, UpstreamRunbooks } from './common';
 export { API_SERVER_SLO_ALERT, API_SERVER_SLO_SERVICE } from './slo';
+export { KUBERNETES_METRICS } from './metrics';
+export type { KubernetesMetric, KubernetesMetricProducer } from './metrics';
 
 /** The alert groups, one per subject (the scheduler's and controller-manager's only when scraped). */
 export function kubernetesAlertGroups(options: KubernetesRuleOptions): RuleGroup[] {
