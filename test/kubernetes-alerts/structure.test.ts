@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { Testing } from 'cdk8s';
 import { KSM_RESOURCES } from '../../lib/components/infrastructure-exporters';
 import { production, staging } from '../../lib/config';
@@ -152,6 +154,20 @@ describe('Kubernetes rule groups: structure', () => {
       if (m.type === 'counter') expect(m.name).toMatch(/_total$|^kubelet_(evictions|certificate_manager_client_expiration_renew_errors|server_expiration_renew_errors)$/);
       else expect(m.name).not.toMatch(/_total$/);
     }
+  });
+});
+
+describe('docs/kubernetes-alerts.md', () => {
+  const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'kubernetes-alerts.md'), 'utf8');
+  it('lists every alert, every threshold field of each section, and every recording rule', () => {
+    for (const name of new Set(alertRules().map((r) => r.alert))) expect({ name, listed: doc.includes(name) }).toEqual({ name, listed: true });
+    for (const [section, fields] of Object.entries(DEFAULT_KUBERNETES_THRESHOLDS)) {
+      expect({ section, listed: doc.includes(`thresholds.kubernetes.${section}`) }).toEqual({ section, listed: true });
+      for (const field of Object.keys(fields)) expect({ section, field, listed: doc.includes(`\`${field}\``) }).toEqual({ section, field, listed: true });
+    }
+    const records = new Set(GROUPS.filter((g) => !g.name.startsWith('sloth-')).flatMap((g) => g.rules.flatMap((r) => (isAlertingRule(r) ? [] : [r.record]))));
+    const abbreviated = (r: string) => doc.includes(r) || doc.includes(`\`...${r.split(':').pop()}\``) || doc.includes(`_${r.split('_').pop()}\``);
+    for (const r of records) expect({ record: r, listed: abbreviated(r) }).toEqual({ record: r, listed: true });
   });
 });
 
