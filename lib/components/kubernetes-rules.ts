@@ -1,13 +1,25 @@
 import { Construct } from 'constructs';
 import { ComponentChart, StackContext } from '../k8s/component';
+import type { StackConfig } from '../config/types';
 import { kubernetesRuleGroups, ScrapedParts } from '../observability/alerts/kubernetes';
 
 export interface KubernetesRulesProps {
   /**
    * Which parts of Kubernetes the stack's Prometheus scrapes: the "is it up" alerts, recording
-   * rules and SLOs of a part exist only when it is. @default API server and kubelets only
+   * rules and SLOs of a part exist only when it is.
+   * @default the config's `kubernetesComponents` (API server and kubelets unless turned off;
+   * scheduler and controller manager only when turned on)
    */
   readonly scraped?: ScrapedParts;
+}
+
+/**
+ * The scrape switches of the config (`kubernetesComponents`, which also drives the scrape
+ * jobs), read where the config has them; the other fields of that section are not ours.
+ */
+function scrapedParts(config: StackConfig): ScrapedParts {
+  const kc = (config as StackConfig & { readonly kubernetesComponents?: ScrapedParts }).kubernetesComponents ?? {};
+  return { apiServer: kc.apiServer, kubelet: kc.kubelet, scheduler: kc.scheduler, controllerManager: kc.controllerManager };
 }
 
 /**
@@ -29,7 +41,7 @@ export class KubernetesRulesChart extends ComponentChart {
           runbookBaseUrl,
           ...(alerts.thresholds ? { thresholds: alerts.thresholds } : {}),
           ...(alerts.upstreamRunbooks !== undefined ? { upstreamRunbooks: alerts.upstreamRunbooks } : {}),
-          ...(props.scraped ? { scraped: props.scraped } : {}),
+          scraped: props.scraped ?? scrapedParts(ctx.config),
         },
         'alerts',
       ),

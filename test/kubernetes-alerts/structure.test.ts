@@ -249,6 +249,19 @@ describe('in the stack', () => {
     expect(Object.keys(stack.context.rules.ruleFiles())).toContain('kubernetes-rules.rules.yaml');
   });
 
+  it('follows the config\'s scrape switches (kubernetesComponents): the scheduler\'s groups when it is scraped, no API server groups when it is not', () => {
+    const groupNames = (kubernetesComponents: object) =>
+      objects({ ...production, kubernetesComponents, alerts: production.alerts } as StackConfig)
+        .stack.context.rules.groups('kubernetes-rules')
+        .map((g) => g.name);
+    const on = groupNames({ scheduler: true, controllerManager: true, coreDns: true, kubeletTls: 'cluster-ca' });
+    expect(on).toEqual(expect.arrayContaining(['kubernetes-system-scheduler', 'kubernetes-system-controller-manager', 'kube-scheduler.rules']));
+    const off = groupNames({ apiServer: false });
+    expect(off.filter((n) => /apiserver|scheduler|controller-manager/.test(n))).toEqual(['kubernetes-system-apiserver']);
+    const apiAlerts = objects({ ...production, kubernetesComponents: { apiServer: false } } as StackConfig).stack.context.rules.groups('kubernetes-rules').find((g) => g.name === 'kubernetes-system-apiserver')!;
+    expect(apiAlerts.rules.filter(isAlertingRule).map((r) => r.alert)).not.toContain('KubeAPIDown');
+  });
+
   it('alerts.upstreamRunbooks and alerts.thresholds.kubernetes of the config reach the rules; a bad value fails the synth naming the field', () => {
     const own = objects({ ...production, alerts: { ...production.alerts, upstreamRunbooks: 'runbookBaseUrl', thresholds: { kubernetes: { kubelet: { nodeNotReady: { for: '30m' } } } } } }).stack;
     const rules = own.context.rules.groups('kubernetes-rules').flatMap((g) => g.rules.filter(isAlertingRule));
