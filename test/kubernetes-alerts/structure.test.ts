@@ -206,10 +206,10 @@ describe('Kubernetes rule groups: bad options and thresholds fail naming the fie
     expect(build({ thresholds })).toThrow(message);
   });
 
-  it('a config written for the former thresholds.infrastructure section names where each field went', () => {
+  it('a config written for the former thresholds.infrastructure section names where each Kubernetes field went; targetDown stays', () => {
     const err = (() => {
       try {
-        resolveAlertThresholds({ infrastructure: { crashLooping: { restarts: 5 }, nodePressure: {}, volumeFillingUp: {}, cpuThrottling: {}, podNotReady: {}, targetDown: {}, typo: {} } } as never);
+        resolveAlertThresholds({ infrastructure: { crashLooping: { restarts: 5 }, nodePressure: {}, volumeFillingUp: {}, cpuThrottling: {}, podNotReady: {}, targetDown: { percent: 20 }, typo: {} } } as never);
       } catch (e) {
         return (e as Error).message;
       }
@@ -221,10 +221,9 @@ describe('Kubernetes rule groups: bad options and thresholds fail naming the fie
       '  - thresholds.infrastructure.volumeFillingUp: moved; set thresholds.kubernetes.storage.volumeFillingUp instead (same fields)',
       '  - thresholds.infrastructure.cpuThrottling: moved; set thresholds.kubernetes.resources.cpuThrottling instead (same fields)',
       '  - thresholds.infrastructure.podNotReady: moved; set thresholds.kubernetes.apps.podNotReady instead (same fields)',
-      '  - thresholds.infrastructure.targetDown: moved; set thresholds.general.targetDown (TargetDown moved to the general group) instead (same fields)',
-      '  - thresholds.infrastructure.typo: unknown field, and the infrastructure section was split by subject; see thresholds.kubernetes',
+      '  - thresholds.infrastructure.typo: unknown field; allowed fields are targetDown',
     ]);
-    expect(() => resolveAlertThresholds({ infrastructure: {} } as never)).toThrow(/thresholds\.infrastructure: this section was split by subject; use thresholds\.kubernetes\.<apps\|resources/);
+    expect(resolveAlertThresholds({ infrastructure: { targetDown: { percent: 20 } } }).infrastructure.targetDown).toEqual({ percent: 20, for: '10m', severity: 'warning' });
   });
 
   it('the defaults are valid and resolve to themselves', () => {

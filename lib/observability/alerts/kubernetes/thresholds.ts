@@ -299,9 +299,8 @@ export const APISERVER_SLI_BUCKETS: readonly number[] = [0.05, 0.1, 0.2, 0.4, 0.
 /** Largest finite bucket bound of `kubelet_pleg_relist_duration_seconds` (the client library's default buckets). */
 export const PLEG_RELIST_MAX_BUCKET = 10;
 
-/** Where each field of the former `thresholds.infrastructure` section went. */
+/** Where the Kubernetes fields of `thresholds.infrastructure` went (`targetDown` stays there). */
 export const MOVED_INFRASTRUCTURE_THRESHOLDS: Readonly<Record<string, string>> = {
-  targetDown: 'general.targetDown (TargetDown moved to the general group)',
   crashLooping: 'kubernetes.apps.crashLooping',
   podNotReady: 'kubernetes.apps.podNotReady',
   nodePressure: 'kubernetes.kubelet.nodePressure (the alert is now KubeNodePressure)',
@@ -310,20 +309,22 @@ export const MOVED_INFRASTRUCTURE_THRESHOLDS: Readonly<Record<string, string>> =
 };
 
 /**
- * A config written for the former `thresholds.infrastructure` section: one problem per field,
- * naming where it moved. Returns [] when the section is not used.
+ * A config written before the Kubernetes fields of `thresholds.infrastructure` moved: one
+ * problem per moved field, naming its new place, and the overrides without those fields
+ * (for the generic checks of the rest).
  */
-export function movedThresholdProblems(overrides: unknown): string[] {
-  if (overrides === null || typeof overrides !== 'object' || !('infrastructure' in overrides)) return [];
-  const legacy = (overrides as Record<string, unknown>).infrastructure;
-  const keys = legacy !== null && typeof legacy === 'object' && !Array.isArray(legacy) ? Object.keys(legacy) : [];
-  if (keys.length === 0) return ['thresholds.infrastructure: this section was split by subject; use thresholds.kubernetes.<apps|resources|storage|system|apiServer|kubelet|controlPlane|kubeStateMetrics>'];
-  return keys.map((k) => {
+export function movedThresholdProblems<T>(overrides: T): { problems: string[]; rest: T } {
+  const o = overrides as Record<string, unknown> | undefined;
+  const legacy = o?.infrastructure;
+  if (legacy === null || typeof legacy !== 'object' || Array.isArray(legacy)) return { problems: [], rest: overrides };
+  const problems: string[] = [];
+  const kept: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(legacy)) {
     const target = MOVED_INFRASTRUCTURE_THRESHOLDS[k];
-    return target
-      ? `thresholds.infrastructure.${k}: moved; set thresholds.${target} instead (same fields)`
-      : `thresholds.infrastructure.${k}: unknown field, and the infrastructure section was split by subject; see thresholds.kubernetes`;
-  });
+    if (target) problems.push(`thresholds.infrastructure.${k}: moved; set thresholds.${target} instead (same fields)`);
+    else kept[k] = v;
+  }
+  return { problems, rest: { ...o, infrastructure: kept } as T };
 }
 
 function secondsOfDuration(text: unknown): number | undefined {
