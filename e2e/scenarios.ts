@@ -203,8 +203,14 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
     if (bad.length > 0) fail(`rules failing to evaluate: ${bad.map((r) => `${r.name}: ${r.lastError}`).join('; ')}`);
     report.check(`${groups.length} rule groups, ${rules.length} rules, all health "ok" on real data`);
 
-    const recordings = rules.filter((r) => r.type === 'recording');
+    // The Kubernetes rules (kubernetes-rules.rules.yaml) read kube-state-metrics, the kubelets
+    // and the API server, which nothing runs here (see transform.ts): their recording rules
+    // have no input. Every other recording rule must produce series.
+    const clusterFiles = /(^|\/)kubernetes-rules(-\d+)?\.rules\.yaml$/;
+    const recordings = groups.filter((g) => !clusterFiles.test(String(g.file))).flatMap((g) => g.rules as Obj[]).filter((r) => r.type === 'recording');
+    const skipped = rules.filter((r) => r.type === 'recording').length - recordings.length;
     if (recordings.length === 0) fail('no recording rules loaded');
+    if (skipped > 0) log(`  ${skipped} recording rules of the Kubernetes rule file not checked: their exporters do not run here`);
     const missing = await waitFor('a series for every recording rule', async () => {
       const without: string[] = [];
       for (const r of recordings) {

@@ -2092,8 +2092,7 @@ export enum PodMonitorSpecPodMetricsEndpointsTlsConfigMinVersion {
  */
 export interface PodMonitorSpecPodMetricsEndpointsOauth2ClientIdConfigMap {
   /**
-   * The key to select from the ConfigMap's Data field.
-   * Keys in the BinaryData field are not currently propagated to container env vars.
+   * The key to select.
    *
    * @schema PodMonitorSpecPodMetricsEndpointsOauth2ClientIdConfigMap#key
    */
@@ -2345,8 +2344,7 @@ export enum PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigMinVersion {
  */
 export interface PodMonitorSpecPodMetricsEndpointsTlsConfigCaConfigMap {
   /**
-   * The key to select from the ConfigMap's Data field.
-   * Keys in the BinaryData field are not currently propagated to container env vars.
+   * The key to select.
    *
    * @schema PodMonitorSpecPodMetricsEndpointsTlsConfigCaConfigMap#key
    */
@@ -2442,8 +2440,7 @@ export function toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCaSecret(obj: P
  */
 export interface PodMonitorSpecPodMetricsEndpointsTlsConfigCertConfigMap {
   /**
-   * The key to select from the ConfigMap's Data field.
-   * Keys in the BinaryData field are not currently propagated to container env vars.
+   * The key to select.
    *
    * @schema PodMonitorSpecPodMetricsEndpointsTlsConfigCertConfigMap#key
    */
@@ -2539,8 +2536,7 @@ export function toJson_PodMonitorSpecPodMetricsEndpointsTlsConfigCertSecret(obj:
  */
 export interface PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCaConfigMap {
   /**
-   * The key to select from the ConfigMap's Data field.
-   * Keys in the BinaryData field are not currently propagated to container env vars.
+   * The key to select.
    *
    * @schema PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCaConfigMap#key
    */
@@ -2636,8 +2632,7 @@ export function toJson_PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCaSecret(
  */
 export interface PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCertConfigMap {
   /**
-   * The key to select from the ConfigMap's Data field.
-   * Keys in the BinaryData field are not currently propagated to container env vars.
+   * The key to select.
    *
    * @schema PodMonitorSpecPodMetricsEndpointsOauth2TlsConfigCertConfigMap#key
    */
@@ -4510,8 +4505,7 @@ export enum ProbeSpecTlsConfigMinVersion {
  */
 export interface ProbeSpecOauth2ClientIdConfigMap {
   /**
-   * The key to select from the ConfigMap's Data field.
-   * Keys in the BinaryData field are not currently propagated to container env vars.
+   * The key to select.
    *
    * @schema ProbeSpecOauth2ClientIdConfigMap#key
    */
@@ -5030,8 +5024,7 @@ export function toJson_ProbeSpecTargetsStaticConfigRelabelingConfigs(obj: ProbeS
  */
 export interface ProbeSpecTlsConfigCaConfigMap {
   /**
-   * The key to select from the ConfigMap's Data field.
-   * Keys in the BinaryData field are not currently propagated to container env vars.
+   * The key to select.
    *
    * @schema ProbeSpecTlsConfigCaConfigMap#key
    */
@@ -5127,8 +5120,7 @@ export function toJson_ProbeSpecTlsConfigCaSecret(obj: ProbeSpecTlsConfigCaSecre
  */
 export interface ProbeSpecTlsConfigCertConfigMap {
   /**
-   * The key to select from the ConfigMap's Data field.
-   * Keys in the BinaryData field are not currently propagated to container env vars.
+   * The key to select.
    *
    * @schema ProbeSpecTlsConfigCertConfigMap#key
    */
@@ -5224,8 +5216,7 @@ export function toJson_ProbeSpecTlsConfigCertSecret(obj: ProbeSpecTlsConfigCertS
  */
 export interface ProbeSpecOauth2TlsConfigCaConfigMap {
   /**
-   * The key to select from the ConfigMap's Data field.
-   * Keys in the BinaryData field are not currently propagated to container env vars.
+   * The key to select.
    *
    * @schema ProbeSpecOauth2TlsConfigCaConfigMap#key
    */
@@ -5321,8 +5312,7 @@ export function toJson_ProbeSpecOauth2TlsConfigCaSecret(obj: ProbeSpecOauth2TlsC
  */
 export interface ProbeSpecOauth2TlsConfigCertConfigMap {
   /**
-   * The key to select from the ConfigMap's Data field.
-   * Keys in the BinaryData field are not currently propagated to container env vars.
+   * The key to select.
    *
    * @schema ProbeSpecOauth2TlsConfigCertConfigMap#key
    */
@@ -7974,8 +7964,7 @@ export enum ServiceMonitorSpecEndpointsTlsConfigMinVersion {
  */
 export interface ServiceMonitorSpecEndpointsOauth2ClientIdConfigMap {
   /**
-   * The key to select from the ConfigMap's Data field.
-   * Keys in the BinaryData field are not currently propagated to container env vars.
+   * The key to select.
    *
    * @schema ServiceMonitorSpecEndpointsOauth2ClientIdConfigMap#key
    */
@@ -8227,8 +8216,7 @@ export enum ServiceMonitorSpecEndpointsOauth2TlsConfigMinVersion {
  */
 export interface ServiceMonitorSpecEndpointsTlsConfigCaConfigMap {
   /**
-   * The key to select from the ConfigMap's Data field.
-   * Keys in the BinaryData field are not currently propagated to container env vars.
+   * The key to select.
    *
    * @schema ServiceMonitorSpecEndpointsTlsConfigCaConfigMap#key
    */
@@ -8324,8 +8312,7 @@ export function toJson_ServiceMonitorSpecEndpointsTlsConfigCaSecret(obj: Service
  */
 export interface ServiceMonitorSpecEndpointsTlsConfigCertConfigMap {
   /**
-   * The key to select from the ConfigMap's Data field.
-   * Keys in the BinaryData field are not currently propagated to container env vars.
+   * The key to select.
    *
    * @schema ServiceMonitorSpecEndpointsTlsConfigCertConfigMap#key
    */
@@ -8421,8 +8408,7 @@ export function toJson_ServiceMonitorSpecEndpointsTlsConfigCertSecret(obj: Servi
  */
 export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMap {
   /**
-   * The key to select from the ConfigMap's Data field.
-   * Keys in the BinaryData field are not currently propagated to container env vars.
+   * The key to select.
    *
    * @schema ServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMap#key
    */
@@ -8518,8 +8504,7 @@ export function toJson_ServiceMonitorSpecEndpointsOauth2TlsConfigCaSecret(obj: S
  */
 export interface ServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMap {
   /**
-   * The key to select from the ConfigMap's Data field.
-   * Keys in the BinaryData field are not currently propagated to container env vars.
+   * The key to select.
    *
    * @schema ServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMap#key
    */

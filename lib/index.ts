@@ -31,6 +31,7 @@ export * from './components/alertmanager';
 export * from './components/thanos';
 export * from './components/infrastructure-exporters';
 export * from './components/alert-rules';
+export * from './components/kubernetes-rules';
 export * from './policy';
 export { toYaml, toYamlDocuments } from './render/yaml';
 export * from './components/exporter-sidecar';

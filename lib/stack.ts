@@ -9,6 +9,7 @@ import { AppExporterChart } from './components/app-exporter';
 import { PrometheusChart } from './components/prometheus';
 import { AlertmanagerChart } from './components/alertmanager';
 import { AlertRulesChart } from './components/alert-rules';
+import { KubernetesRulesChart } from './components/kubernetes-rules';
 import { SlosChart } from './components/slos';
 import { LokiChart } from './components/loki';
 import { GrafanaChart } from './components/grafana';
@@ -46,6 +47,7 @@ export class MonitoringStack extends Construct {
     if (config.kubeStateMetrics.enabled) this.add(new KubeStateMetricsChart(this, ctx, { scrapers }));
     if (config.nodeExporter.enabled) this.add(new NodeExporterChart(this, ctx, { scrapers }));
     this.add(new AlertRulesChart(this, ctx));
+    this.add(new KubernetesRulesChart(this, ctx));
     if (config.slos.declarations.length > 0) this.add(new SlosChart(this, ctx));
 
     const alertmanager = config.alertmanager.enabled ? this.add(new AlertmanagerChart(this, ctx, { clients: [prometheusPods, grafanaPods] })) : undefined;

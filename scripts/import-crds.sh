@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates imports/ from the prometheus-operator CRDs (ServiceMonitor, PodMonitor,
-# PrometheusRule, Probe). Source: prometheus-operator v0.94.1 (Apache-2.0); the CRD files
+# PrometheusRule, Probe). Source: prometheus-operator v0.93.0 (Apache-2.0); the CRD files
 # are vendored in imports/crds/ (used by the schema tests too). To upgrade, replace
 # imports/crds/*.yaml with the new release's files and run `npm run import:crds`.
 set -euo pipefail

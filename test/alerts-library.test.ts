@@ -2,7 +2,6 @@ import {
   DEFAULT_ALERT_THRESHOLDS,
   alertRuleGroups,
   applicationAlerts,
-  infrastructureAlerts,
   resolveAlertThresholds,
   runbookAnchor,
 } from '../lib/observability/alerts';
@@ -42,7 +41,6 @@ function expectPass(res: ToolResult): void {
 }
 
 const app = applicationAlerts({ runbookBaseUrl: RUNBOOKS, expectedTraffic: ['job="app-exporter"', 'job="checkout"', 'job="busy"'] });
-const infra = infrastructureAlerts({ runbookBaseUrl: RUNBOOKS });
 
 function alertsNamed(group: RuleGroup, name: string): AlertingRule[] {
   return group.rules.filter(isAlertingRule).filter((r) => r.alert === name);
@@ -66,15 +64,6 @@ describe('alert library: structure', () => {
         interval: '30s',
       }),
     ],
-    ['infrastructure (defaults)', infra],
-    [
-      'infrastructure (selectors)',
-      infrastructureAlerts({
-        runbookBaseUrl: RUNBOOKS,
-        selectors: { kubeStateMetrics: 'job="kube-state-metrics"', kubelet: 'job="kubelet", metrics_path="/metrics"', cadvisor: 'job="kubelet", metrics_path="/metrics/cadvisor"', up: 'job!=""' },
-        thresholds: { infrastructure: { nodePressure: { conditions: ['MemoryPressure', 'DiskPressure', 'PIDPressure'] } } },
-      }),
-    ],
   ];
 
   it.each(variants)('%s: ruleGroupProblems is empty and promtool check rules accepts it', (_name, group) => {
@@ -84,10 +73,7 @@ describe('alert library: structure', () => {
   });
 
   it('every alert has severity, category, summary, description and a runbook anchor', () => {
-    for (const [group, category] of [
-      [app, 'application'],
-      [infra, 'infrastructure'],
-    ] as const) {
+    for (const [group, category] of [[app, 'application']] as const) {
       for (const rule of group.rules.filter(isAlertingRule)) {
         expect(['critical', 'warning', 'info']).toContain(rule.labels?.severity);
         expect(rule.labels?.category).toBe(category);
@@ -106,16 +92,7 @@ describe('alert library: structure', () => {
       'AppAvailabilityBelowObjective',
       'AppNoTraffic',
     ]);
-    expect([...new Set(infra.rules.filter(isAlertingRule).map((r) => r.alert))]).toEqual([
-      'TargetDown',
-      'KubePodCrashLooping',
-      'KubePodNotReady',
-      'KubeNodeUnderPressure',
-      'KubePersistentVolumeFillingUp',
-      'CPUThrottlingHigh',
-    ]);
     expect(alertsNamed(app, 'AppHighErrorRatio').map((r) => r.labels?.severity)).toEqual(['critical', 'warning']);
-    expect(alertsNamed(infra, 'KubePersistentVolumeFillingUp').map((r) => r.labels?.severity)).toEqual(['critical', 'warning']);
   });
 
   it('runbook anchors are kebab-case alert names', () => {
@@ -143,18 +120,14 @@ describe('alert library: structure', () => {
     expect(p95.expr).toContain('http_request_duration_seconds_bucket');
     expect(p95.expr).toContain('> 0.25');
     expect(p95.labels?.severity).toBe('info');
-    expect(alertRuleGroups({ application: { runbookBaseUrl: RUNBOOKS }, infrastructure: { runbookBaseUrl: RUNBOOKS } }).map((x) => x.name)).toEqual([
-      'application-health',
-      'infrastructure',
-    ]);
+    expect(alertRuleGroups({ application: { runbookBaseUrl: RUNBOOKS } }).map((x) => x.name)).toEqual(['application-health']);
   });
 
   it('rejects bad options with the field path and the fix', () => {
     expect(() => resolveAlertThresholds({ application: { errorRatio: { warning: 1.5 } } })).toThrow(/thresholds\.application\.errorRatio\.warning: 1\.5 must be a fraction/);
     expect(() => resolveAlertThresholds({ application: { errorRatio: { warning: 0.2, critical: 0.1 } } })).toThrow(/warning \(0\.2\) must be below critical/);
-    expect(() => resolveAlertThresholds({ infrastructure: { podNotReady: { for: '15 minutes' } } })).toThrow(/thresholds\.infrastructure\.podNotReady\.for: "15 minutes" is not a positive Prometheus duration/);
-    expect(() => resolveAlertThresholds({ infrastructure: { cpuThrottling: { severity: 'page' as never } } })).toThrow(/cpuThrottling\.severity: "page" is not a severity/);
-    expect(() => resolveAlertThresholds({ infrastructure: { nodePressure: { conditions: ['Hot' as never] } } })).toThrow(/conditions\[0\]: "Hot" is not a node condition/);
+    expect(() => resolveAlertThresholds({ application: { noTraffic: { for: '15 minutes' } } })).toThrow(/thresholds\.application\.noTraffic\.for: "15 minutes" is not a positive Prometheus duration/);
+    expect(() => resolveAlertThresholds({ application: { latencyP95: { severity: 'page' as never } } })).toThrow(/latencyP95\.severity: "page" is not a severity/);
     expect(() => resolveAlertThresholds({ application: { errorRatoi: {} } as never })).toThrow(/thresholds\.application\.errorRatoi: unknown field/);
     expect(() => applicationAlerts({ runbookBaseUrl: 'runbooks' })).toThrow(/applicationAlerts\.runbookBaseUrl: "runbooks" is not an absolute URL/);
     expect(() => applicationAlerts({ runbookBaseUrl: `${RUNBOOKS}#x` })).toThrow(/must not contain '#'/);
@@ -162,15 +135,13 @@ describe('alert library: structure', () => {
     expect(() => applicationAlerts({ runbookBaseUrl: RUNBOOKS, metrics: { requestsTotal: 'app-requests' } })).toThrow(/metrics\.requestsTotal: "app-requests" is not a metric name/);
     expect(() => applicationAlerts({ runbookBaseUrl: RUNBOOKS, expectedTraffic: [''] })).toThrow(/expectedTraffic\[0\]: is empty/);
     expect(() => applicationAlerts({ runbookBaseUrl: RUNBOOKS, extraLabels: { severity: 'x' } })).toThrow(/extraLabels\.severity: is set by the library/);
-    expect(() => infrastructureAlerts({ runbookBaseUrl: RUNBOOKS, selectors: { kubeletSelector: 'x' } as never })).toThrow(/selectors\.kubeletSelector: unknown field/);
-    expect(() => infrastructureAlerts({ runbookBaseUrl: RUNBOOKS, thresholds: { infrastructure: { targetDown: { percent: 0 } } } })).toThrow(/targetDown\.percent: 0 must be a percentage/);
   });
 
   it('the promtool harness can fail (a wrong expectation is reported)', () => {
     const res = unitTest(
-      [infra],
-      [{ series: 'kube_node_status_condition{node="n1", condition="MemoryPressure", status="true"}', values: '0x20' }],
-      [{ eval_time: '10m', alertname: 'KubeNodeUnderPressure', exp_alerts: [{ exp_labels: { node: 'n1', condition: 'MemoryPressure', severity: 'warning', category: 'infrastructure' }, exp_annotations: {} }] }],
+      [app],
+      [requests('api', '2xx', 600)],
+      [{ eval_time: '10m', alertname: 'AppHighErrorRatio', exp_alerts: [{ exp_labels: { namespace: 'shop', job: 'api', severity: 'critical', category: 'application' }, exp_annotations: {} }] }],
     );
     expect(res.status).not.toBe(0);
     expect(res.output).toContain('FAILED');
@@ -183,7 +154,6 @@ describe('alert library: structure', () => {
 // ------------------------------------------------------------------------------------------
 
 const APP = { category: 'application' };
-const INFRA = { category: 'infrastructure' };
 
 function requests(job: string, statusClass: string, perMinute: number, samples = 40): Series {
   return {
@@ -317,204 +287,6 @@ describe('promtool test rules: application alerts', () => {
           exp_alerts: [
             { exp_labels: { namespace: 'shop', job: 'app-exporter', severity: 'warning', ...APP }, exp_annotations: annotations('shop/app-exporter') },
             { exp_labels: { job: 'checkout', severity: 'warning', ...APP }, exp_annotations: annotations('checkout') },
-          ],
-        },
-      ]),
-    );
-  });
-});
-
-describe('promtool test rules: infrastructure alerts', () => {
-  it('TargetDown: 50% of a job down fires after 10m; 1 of 20 (5%) and all-up stay quiet', () => {
-    const up = (job: string, instance: number, values: string): Series => ({
-      series: `up{job="${job}", namespace="shop", service="${job}", instance="10.0.0.${instance}:8080"}`,
-      values,
-    });
-    const series = [up('api', 1, '1x30'), up('api', 2, '0x30'), up('web', 1, '1x30'), up('web', 2, '1x30')];
-    for (let i = 1; i <= 20; i++) series.push(up('big', i, i === 1 ? '0x30' : '1x30'));
-    expectPass(
-      unitTest([infra], series, [
-        { eval_time: '5m', alertname: 'TargetDown', exp_alerts: [] },
-        {
-          eval_time: '15m',
-          alertname: 'TargetDown',
-          exp_alerts: [
-            {
-              exp_labels: { job: 'api', namespace: 'shop', service: 'api', severity: 'warning', ...INFRA },
-              exp_annotations: {
-                summary: 'Some scrape targets are down.',
-                description: '50% of the api targets in namespace shop are down (threshold 10%).',
-                runbook_url: rb('target-down'),
-              },
-            },
-          ],
-        },
-      ]),
-    );
-  });
-
-  it('KubePodCrashLooping: CrashLoopBackOff (even flapping) or frequent restarts fire; two restarts and other waiting reasons do not', () => {
-    const ksm = 'namespace="shop", container="app"';
-    const series = [
-      { series: `kube_pod_container_status_waiting_reason{${ksm}, pod="flapping", reason="CrashLoopBackOff"}`, values: '1 0 0 1 0 0 1 0 0 1 0 0 1 0 0 1 0 0 1 0 0 1 0 0 1 0 0 1 0 0 1' },
-      { series: `kube_pod_container_status_restarts_total{${ksm}, pod="restarting"}`, values: '0+1x30' },
-      { series: `kube_pod_container_status_restarts_total{${ksm}, pod="twice"}`, values: '0x5 1x5 2x20' },
-      { series: `kube_pod_container_status_waiting_reason{${ksm}, pod="creating", reason="ContainerCreating"}`, values: '1x30' },
-      { series: `kube_pod_container_status_restarts_total{${ksm}, pod="flapping"}`, values: '0x30' },
-    ];
-    const alert = (pod: string): ExpAlert => ({
-      exp_labels: { namespace: 'shop', pod, container: 'app', severity: 'warning', ...INFRA },
-      exp_annotations: {
-        summary: 'A container is crash-looping.',
-        description: `Container app of pod shop/${pod} is in CrashLoopBackOff or restarted more than 3 times in 15m.`,
-        runbook_url: rb('kube-pod-crash-looping'),
-      },
-    });
-    expectPass(
-      unitTest([infra], series, [
-        { eval_time: '10m', alertname: 'KubePodCrashLooping', exp_alerts: [] },
-        { eval_time: '25m', alertname: 'KubePodCrashLooping', exp_alerts: [alert('flapping'), alert('restarting')] },
-      ]),
-    );
-  });
-
-  it('KubePodNotReady: running-but-unready and Pending pods fire; ready and completed pods do not', () => {
-    const s = (metric: string, pod: string, extra: string, values: string): Series => ({ series: `${metric}{namespace="shop", pod="${pod}", ${extra}}`, values });
-    const series = [
-      s('kube_pod_status_ready', 'unready', 'condition="false"', '1x25'),
-      s('kube_pod_status_ready', 'unready', 'condition="true"', '0x25'),
-      s('kube_pod_status_phase', 'unready', 'phase="Running"', '1x25'),
-      s('kube_pod_status_phase', 'pending', 'phase="Pending"', '1x25'),
-      s('kube_pod_status_phase', 'pending', 'phase="Running"', '0x25'),
-      s('kube_pod_status_ready', 'done', 'condition="false"', '1x25'),
-      s('kube_pod_status_phase', 'done', 'phase="Succeeded"', '1x25'),
-      s('kube_pod_status_ready', 'healthy', 'condition="false"', '0x25'),
-      s('kube_pod_status_ready', 'healthy', 'condition="true"', '1x25'),
-      s('kube_pod_status_phase', 'healthy', 'phase="Running"', '1x25'),
-    ];
-    const alert = (pod: string): ExpAlert => ({
-      exp_labels: { namespace: 'shop', pod, severity: 'warning', ...INFRA },
-      exp_annotations: {
-        summary: 'A pod is not ready.',
-        description: `Pod shop/${pod} has not been ready for more than 15m.`,
-        runbook_url: rb('kube-pod-not-ready'),
-      },
-    });
-    expectPass(
-      unitTest([infra], series, [
-        { eval_time: '10m', alertname: 'KubePodNotReady', exp_alerts: [] },
-        { eval_time: '20m', alertname: 'KubePodNotReady', exp_alerts: [alert('unready'), alert('pending')] },
-      ]),
-    );
-  });
-
-  it('KubeNodeUnderPressure: MemoryPressure/DiskPressure=true fires; false and unselected conditions do not', () => {
-    const c = (node: string, condition: string, status: string, values: string): Series => ({
-      series: `kube_node_status_condition{node="${node}", condition="${condition}", status="${status}"}`,
-      values,
-    });
-    const series = [
-      c('n1', 'MemoryPressure', 'true', '1x15'),
-      c('n1', 'MemoryPressure', 'false', '0x15'),
-      c('n2', 'DiskPressure', 'true', '0x15'),
-      c('n2', 'DiskPressure', 'false', '1x15'),
-      c('n3', 'PIDPressure', 'true', '1x15'),
-      c('n4', 'DiskPressure', 'true', '0x3 1x12'),
-    ];
-    const alert = (node: string, condition: string): ExpAlert => ({
-      exp_labels: { node, condition, severity: 'warning', ...INFRA },
-      exp_annotations: {
-        summary: 'A node reports resource pressure.',
-        description: `Node ${node} has reported ${condition} for more than 5m; the kubelet evicts pods under pressure.`,
-        runbook_url: rb('kube-node-under-pressure'),
-      },
-    });
-    expectPass(
-      unitTest([infra], series, [
-        { eval_time: '4m', alertname: 'KubeNodeUnderPressure', exp_alerts: [] },
-        { eval_time: '6m', alertname: 'KubeNodeUnderPressure', exp_alerts: [alert('n1', 'MemoryPressure')] },
-        { eval_time: '12m', alertname: 'KubeNodeUnderPressure', exp_alerts: [alert('n1', 'MemoryPressure'), alert('n4', 'DiskPressure')] },
-      ]),
-    );
-  });
-
-  it('KubePersistentVolumeFillingUp: critical under 3% free; warning under 15% free and predicted full in 4d; quiet when stable, read-only or unused', () => {
-    const v = (pvc: string, available: string, capacity: number, used: string): Series[] => [
-      { series: `kubelet_volume_stats_available_bytes{namespace="shop", persistentvolumeclaim="${pvc}"}`, values: available },
-      { series: `kubelet_volume_stats_capacity_bytes{namespace="shop", persistentvolumeclaim="${pvc}"}`, values: `${capacity}x80` },
-      { series: `kubelet_volume_stats_used_bytes{namespace="shop", persistentvolumeclaim="${pvc}"}`, values: used },
-    ];
-    const series = [
-      ...v('almost-full', '2x80', 100, '98x80'), // 2% free: critical
-      ...v('filling', '140-1x80', 1000, '860+1x80'), // 14% -> 6% free, 1 byte/min: full in < 4d: warning
-      ...v('stable', '100x80', 1000, '900x80'), // 10% free, not moving: quiet
-      ...v('read-only', '1x80', 100, '99x80'), // 1% free but ReadOnlyMany: quiet
-      { series: 'kube_persistentvolumeclaim_access_mode{namespace="shop", persistentvolumeclaim="read-only", access_mode="ReadOnlyMany"}', values: '1x80' },
-      ...v('unreported', '1x80', 100, '0x80'), // driver reports used=0: quiet
-    ];
-    expectPass(
-      unitTest([infra], series, [
-        {
-          eval_time: '5m',
-          alertname: 'KubePersistentVolumeFillingUp',
-          exp_alerts: [
-            {
-              exp_labels: { namespace: 'shop', persistentvolumeclaim: 'almost-full', severity: 'critical', ...INFRA },
-              exp_annotations: {
-                summary: 'A PersistentVolume is almost full.',
-                description: 'The volume claimed by shop/almost-full has only 2% free.',
-                runbook_url: rb('kube-persistent-volume-filling-up'),
-              },
-            },
-          ],
-        },
-        {
-          eval_time: '70m',
-          alertname: 'KubePersistentVolumeFillingUp',
-          exp_alerts: [
-            {
-              exp_labels: { namespace: 'shop', persistentvolumeclaim: 'almost-full', severity: 'critical', ...INFRA },
-              exp_annotations: {
-                summary: 'A PersistentVolume is almost full.',
-                description: 'The volume claimed by shop/almost-full has only 2% free.',
-                runbook_url: rb('kube-persistent-volume-filling-up'),
-              },
-            },
-            {
-              exp_labels: { namespace: 'shop', persistentvolumeclaim: 'filling', severity: 'warning', ...INFRA },
-              exp_annotations: {
-                summary: 'A PersistentVolume is predicted to fill up within 4d.',
-                description: 'The volume claimed by shop/filling has 7% free and, at the rate of the last 6h, fills up within 4d.',
-                runbook_url: rb('kube-persistent-volume-filling-up'),
-              },
-            },
-          ],
-        },
-      ]),
-    );
-  });
-
-  it('CPUThrottlingHigh: 30% throttled periods fires (info); 10% and the pod-level cgroup (container="") do not', () => {
-    const c = (pod: string, container: string, throttled: number, periods: number): Series[] => [
-      { series: `container_cpu_cfs_throttled_periods_total{namespace="shop", pod="${pod}", container="${container}"}`, values: `0+${throttled}x40` },
-      { series: `container_cpu_cfs_periods_total{namespace="shop", pod="${pod}", container="${container}"}`, values: `0+${periods}x40` },
-    ];
-    const series = [...c('hot', 'app', 30, 100), ...c('warm', 'app', 10, 100), ...c('pod-cgroup', '', 90, 100)];
-    expectPass(
-      unitTest([infra], series, [
-        { eval_time: '10m', alertname: 'CPUThrottlingHigh', exp_alerts: [] },
-        {
-          eval_time: '25m',
-          alertname: 'CPUThrottlingHigh',
-          exp_alerts: [
-            {
-              exp_labels: { namespace: 'shop', pod: 'hot', container: 'app', severity: 'info', ...INFRA },
-              exp_annotations: {
-                summary: 'A container is heavily CPU-throttled.',
-                description: 'Container app of pod shop/hot was throttled in 30% of its CPU periods over 5m; raise its CPU limit or remove it.',
-                runbook_url: rb('cpu-throttling-high'),
-              },
-            },
           ],
         },
       ]),

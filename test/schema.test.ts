@@ -8,7 +8,7 @@ import { allObjects, describe as where, LocatedObject } from './support/synth';
  * Schema validation of every synthesized object:
  * - plain Kubernetes objects against the Kubernetes OpenAPI schema (kubernetes-models),
  * - custom resources against the openAPIV3Schema of the vendored prometheus-operator
- *   v0.94.1 CRDs (imports/crds), with unknown fields rejected (the API server would prune
+ *   v0.93.0 CRDs (imports/crds), with unknown fields rejected (the API server would prune
  *   them silently, so a field it does not know is a bug here).
  */
 

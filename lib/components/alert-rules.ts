@@ -3,9 +3,9 @@ import { ComponentChart, StackContext } from '../k8s/component';
 import { alertRuleGroups } from '../observability/alerts';
 
 /**
- * The alert library (application health and Kubernetes infrastructure) with the
- * environment's thresholds. The stack's own components ship their self-monitoring
- * alerts with them; these watch the workloads and the cluster.
+ * The application alerts of the alert library, with the environment's thresholds. The
+ * stack's own components ship their self-monitoring alerts with them; the Kubernetes
+ * alerts are in KubernetesRulesChart.
  */
 export class AlertRulesChart extends ComponentChart {
   constructor(scope: Construct, ctx: StackContext) {
@@ -14,7 +14,6 @@ export class AlertRulesChart extends ComponentChart {
     this.addRuleGroups(
       alertRuleGroups({
         application: { runbookBaseUrl, thresholds: alerts.thresholds, expectedTraffic: alerts.expectedTraffic },
-        infrastructure: { runbookBaseUrl, thresholds: alerts.thresholds },
       }),
     );
   }

@@ -25,6 +25,7 @@ export const KSM_RESOURCES: readonly { readonly resource: string; readonly apiGr
   { flag: 'poddisruptionbudgets', apiGroup: 'policy', resource: 'poddisruptionbudgets' },
   { flag: 'pods', apiGroup: '', resource: 'pods' },
   { flag: 'replicasets', apiGroup: 'apps', resource: 'replicasets' },
+  { flag: 'resourcequotas', apiGroup: '', resource: 'resourcequotas' },
   { flag: 'services', apiGroup: '', resource: 'services' },
   { flag: 'statefulsets', apiGroup: 'apps', resource: 'statefulsets' },
 ];

@@ -378,6 +378,14 @@ export interface AlertsConfig {
    * as PromQL label matchers, e.g. `job="checkout"`.
    */
   readonly expectedTraffic?: readonly string[];
+  /**
+   * Where the `runbook_url` of an alert that kube-prometheus also has (same name, same
+   * meaning) points: `'public'`, its public runbook at
+   * https://runbooks.prometheus-operator.dev/runbooks/<folder>/<alertname>; `'runbookBaseUrl'`,
+   * the environment's own runbooks (`<runbookBaseUrl>#<alert-name>`), like the stack's own
+   * alerts. @default 'public'
+   */
+  readonly upstreamRunbooks?: 'public' | 'runbookBaseUrl';
 }
 
 export interface SlosConfig {
