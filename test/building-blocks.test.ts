@@ -158,6 +158,38 @@ describe('disruption budget and network policy helpers', () => {
     expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { a: 'b' } } });
   });
 
+  test('rules: "any" and "all" are explicit, empty lists allow nothing, same ports merge, covered rules go', () => {
+    const { chart: c } = chart();
+    const prom = { pods: { app: 'prometheus' } };
+    networkPolicy(c, {
+      name: 'demo',
+      namespace: 'monitoring',
+      podSelector: { app: 'demo' },
+      ingress: [
+        { peers: [], ports: [{ port: 9100 }] },
+        { peers: [prom], ports: [{ port: 9100 }] },
+        { peers: [prom, { namespace: 'ops' }], ports: [{ port: 9100 }] },
+        { peers: [prom], ports: [] },
+      ],
+      egress: [
+        { peers: 'any', ports: [{ port: 443 }, { port: 6443 }] },
+        { peers: [{ cidr: '0.0.0.0/0' }], ports: [{ port: 443 }] },
+        { peers: [{ allNamespaces: true }], ports: 'all' },
+        { peers: [prom], ports: [{ port: 9090 }] },
+      ],
+    });
+    const [np] = Testing.synth(c);
+    expect(np.spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { app: 'prometheus' } } }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ops' } } }], ports: [{ protocol: 'TCP', port: 9100 }] },
+    ]);
+    expect(np.spec.egress).toEqual([
+      { ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] },
+      { to: [{ namespaceSelector: {} }] },
+      // Covering is by identical peers or "any": a selector that happens to include another stays.
+      { to: [{ podSelector: { matchLabels: { app: 'prometheus' } } }], ports: [{ protocol: 'TCP', port: 9090 }] },
+    ]);
+  });
+
   test('a policy allows exactly the listed flows', () => {
     const { chart: c } = chart();
     networkPolicy(c, {

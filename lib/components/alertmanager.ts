@@ -28,6 +28,8 @@ export const RECEIVER_SECRET_KEYS = {
 export interface AlertmanagerProps {
   /** Who sends alerts and reads the API (Prometheus, Grafana). */
   readonly clients: readonly Peer[];
+  /** Who scrapes its metrics. */
+  readonly scrapers: readonly Peer[];
 }
 
 /**
@@ -154,7 +156,8 @@ export class AlertmanagerChart extends ComponentChart {
       namespace: this.ns,
       podSelector: this.selector,
       ingress: [
-        { peers: [...props.clients, { pods: this.selector }], ports: [{ port: ALERTMANAGER_PORT }] },
+        { peers: props.clients, ports: [{ port: ALERTMANAGER_PORT }] },
+        this.scrapeIngress(props.scrapers),
         ...(clustered ? [{ peers: [{ pods: this.selector }], ports: [{ port: ALERTMANAGER_MESH_PORT }, { port: ALERTMANAGER_MESH_PORT, protocol: 'UDP' as const }] }] : []),
       ],
       egress: [

@@ -8,6 +8,12 @@ import { container, httpProbe } from '../k8s/workload';
 import { ScrapeTarget } from '../observability/scrape-target';
 import type { ExporterConfig, Resources } from '../config/types';
 
+/** The TCP port a URL connects to. */
+function urlPort(url: string): number {
+  const u = new URL(url);
+  return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+}
+
 /** The user the exporter image runs as (distroless `nonroot`). */
 export const EXPORTER_UID = 65532;
 export const EXPORTER_MAPPING_DIR = '/etc/app-exporter';
@@ -102,8 +108,10 @@ export class AppExporterChart extends ComponentChart {
       name: 'app-exporter',
       namespace: this.ns,
       podSelector: this.selector,
-      ingress: [{ peers: props.scrapers, ports: [{ port: EXPORTER_PORT }] }],
-      egress: cfg.source === 'stats' ? [{ peers: [], ports: [{ port: 80 }, { port: 443 }, { port: 8080 }] }] : [],
+      ingress: [this.scrapeIngress(props.scrapers)],
+      // The stats endpoint may be anywhere (a Service of any namespace, or outside): any
+      // address, on the URL's port only.
+      egress: cfg.source === 'stats' && cfg.statsUrl ? [{ peers: 'any', ports: [{ port: urlPort(cfg.statsUrl) }] }] : [],
     });
   }
 }

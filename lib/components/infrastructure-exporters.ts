@@ -84,7 +84,7 @@ export class KubeStateMetricsChart extends ComponentChart {
       name,
       namespace: this.ns,
       podSelector: this.selector,
-      ingress: [{ peers: props.scrapers, ports: [{ port: KSM_PORT }, { port: KSM_TELEMETRY_PORT }] }],
+      ingress: [this.scrapeIngress(props.scrapers)],
       egress: [apiServerEgress(ctx.config)],
     });
   }
@@ -108,8 +108,7 @@ export class NodeExporterChart extends ComponentChart {
     const name = 'node-exporter';
     const namespace = agentsNamespace(this.ns);
     const target = new ScrapeTarget({ name, port: NODE_EXPORTER_PORT, portName: 'metrics' });
-    target.podMonitor(this, namespace, this.selector);
-    const annotations = target.podAnnotations();
+    const annotations = this.addScrapeTarget(target, { namespace });
 
     new k8s.KubeServiceAccount(this, 'serviceaccount', { metadata: { name, namespace }, automountServiceAccountToken: false });
     new k8s.KubeDaemonSet(this, 'daemonset', {
@@ -162,7 +161,7 @@ export class NodeExporterChart extends ComponentChart {
       name,
       namespace,
       podSelector: this.selector,
-      ingress: [{ peers: props.scrapers.map((p) => ('pods' in p && !('namespace' in p) && !('allNamespaces' in p) ? { namespace: this.ns, pods: p.pods } : p)), ports: [{ port: NODE_EXPORTER_PORT }] }],
+      ingress: [this.scrapeIngress(props.scrapers.map((p) => ('pods' in p && !('namespace' in p) && !('allNamespaces' in p) ? { namespace: this.ns, pods: p.pods } : p)))],
       egress: [],
     });
   }

@@ -5,7 +5,7 @@ import type { LogCollectorKind, StackConfig } from '../config/types';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { selectorLabels } from '../k8s/labels';
-import { networkPolicy, Peer } from '../k8s/network-policy';
+import { apiServerEgress, networkPolicy, Peer } from '../k8s/network-policy';
 import type { HostAccessException } from '../k8s/security';
 import type { ServiceRef } from '../k8s/service-ref';
 import { container, httpProbe } from '../k8s/workload';
@@ -192,12 +192,10 @@ export class LogCollectorChart extends ComponentChart {
     if (kind === 'promtail') (props.warn ?? ((m: string) => console.warn(m)))(PROMTAIL_DEPRECATION_WARNING);
     if (kind !== 'fluentd' && !props.loki) throw new Error(`logCollector.kind: "${kind}" ships logs to Loki; pass the Loki ServiceRef as props.loki (is loki.enabled false?)`);
 
-    const apiServer = { peers: ctx.config.network.apiServerCidrs.map((cidr): Peer => ({ cidr })), ports: [443, 6443] };
     const spec = this.collectorSpec(kind, namespace, props.loki);
 
     this.scrapeTarget = new ScrapeTarget({ name, port: spec.port, portName: METRICS_PORT_NAME });
-    this.scrapeTarget.podMonitor(this, namespace, this.selector);
-    const annotations = { ...this.scrapeTarget.podAnnotations(), 'checksum/config': createHash('sha256').update(spec.configText).digest('hex') };
+    const annotations = { ...this.addScrapeTarget(this.scrapeTarget, { namespace }), 'checksum/config': createHash('sha256').update(spec.configText).digest('hex') };
     this.addRuleGroups(collectorRuleGroups(kind, { runbookBaseUrl: ctx.config.runbookBaseUrl }));
 
     // RBAC: read-only, only the resources the collector's discovery or metadata lookups use.
@@ -283,9 +281,9 @@ export class LogCollectorChart extends ComponentChart {
       name,
       namespace,
       podSelector: this.selector,
-      ingress: scrapers.length ? [{ peers: scrapers, ports: [{ port: spec.port }] }] : [],
+      ingress: [this.scrapeIngress(scrapers)],
       egress: [
-        { peers: apiServer.peers, ports: apiServer.ports.map((port) => ({ port })) },
+        apiServerEgress(ctx.config),
         ...spec.egress.map((e) => ({ peers: e.peers, ports: [{ port: e.port }] })),
       ],
     });

@@ -221,8 +221,7 @@ export class LokiChart extends ComponentChart {
       name,
       namespace: this.ns,
       podSelector: this.selector,
-      // An empty peer list would mean "anyone": no peers, no ingress rule.
-      ingress: props.clients.length + props.scrapers.length > 0 ? [{ peers: [...props.clients, ...props.scrapers], ports: [{ port: LOKI_HTTP_PORT }] }] : [],
+      ingress: [{ peers: props.clients, ports: [{ port: LOKI_HTTP_PORT }] }, this.scrapeIngress(props.scrapers)],
       egress:
         storagePort === undefined
           ? []

@@ -40,8 +40,11 @@ export interface PrometheusSidecar {
   readonly prometheusArgs: readonly string[];
   /** A secondary metrics port to scrape in the same pods. */
   readonly scrapeJob?: Omit<PodScrapeJob, 'namespace' | 'podLabels'>;
-  /** Named ports the sidecar serves, exposed on the headless Service (e.g. Thanos gRPC). */
-  readonly servicePorts: readonly { readonly name: string; readonly port: number }[];
+  /**
+   * Named ports the sidecar serves, exposed on the headless Service (e.g. Thanos gRPC), and
+   * who connects to each (admitted by the Prometheus pods' NetworkPolicy).
+   */
+  readonly servicePorts: readonly { readonly name: string; readonly port: number; readonly clients: readonly Peer[] }[];
   /** Outbound flows the sidecar needs (object storage). */
   readonly egress: readonly FlowRule[];
 }
@@ -51,9 +54,16 @@ export interface PrometheusProps {
   readonly alertmanager?: AlertmanagerRef;
   /** Sidecars of every Prometheus pod. */
   readonly sidecars?: readonly PrometheusSidecar[];
-  /** Who may query Prometheus (Grafana, Thanos Query). */
+  /** Who queries Prometheus's HTTP API (Grafana). */
   readonly queriers: readonly Peer[];
+  /** Who scrapes Prometheus's own metrics (besides the Prometheus pods themselves). */
+  readonly scrapers: readonly Peer[];
+  /** Ports Prometheus scrapes on node addresses: the kubelet's, host-network exporters'. */
+  readonly nodePorts: readonly number[];
 }
+
+/** The kubelet's port on every node (what node discovery puts in `__address__`). */
+export const KUBELET_PORT = 10250;
 
 /**
  * Prometheus, an HA pair (production) that both scrape everything; Thanos Query
@@ -204,6 +214,13 @@ export class PrometheusChart extends ComponentChart {
     });
 
     const sidecarPorts = sidecars.flatMap((s) => s.servicePorts);
+    // The sidecars' metrics ports: only this Prometheus scrapes them (its podScrapeJobs).
+    const sidecarMetricsPorts = sidecars.flatMap((s) => {
+      if (!s.scrapeJob) return [];
+      const port = (s.container.ports ?? []).find((p) => p.name === s.scrapeJob!.portName);
+      if (!port) throw new Error(`sidecar ${s.container.name}: scrapeJob.portName "${s.scrapeJob.portName}" is not one of its ports`);
+      return [port.containerPort];
+    });
     new k8s.KubeService(this, 'service', {
       metadata: this.meta(name),
       spec: { selector: this.selector, ports: [{ name: 'web', port: PROMETHEUS_PORT, targetPort: k8s.IntOrString.fromString('web') }] },
@@ -224,19 +241,28 @@ export class PrometheusChart extends ComponentChart {
 
     disruptionBudget(this, name, this.ns, this.selector, cfg.replicas);
 
+    const replicas: Peer[] = cfg.replicas > 1 ? [{ pods: this.selector }] : [];
     networkPolicy(this, {
       name,
       namespace: this.ns,
       podSelector: this.selector,
       ingress: [
-        { peers: [...props.queriers, { pods: this.selector }], ports: [{ port: PROMETHEUS_PORT }, ...sidecarPorts.map((p) => ({ port: p.port }))] },
+        // The HTTP API (PromQL).
+        { peers: props.queriers, ports: [{ port: PROMETHEUS_PORT }] },
+        // Its own metrics and the sidecars': every replica scrapes the others (a pod always
+        // reaches itself), the other scrapers its own metrics only.
+        this.scrapeIngress([...replicas, ...props.scrapers]),
+        { peers: replicas, ports: sidecarMetricsPorts.map((port) => ({ port })) },
+        ...sidecarPorts.map((p) => ({ peers: p.clients, ports: [{ port: p.port }] })),
       ],
       egress: [
         // Scrapes: annotated pods in every namespace, on whatever port they declare.
-        { peers: [{ allNamespaces: true }], ports: [] },
-        // Kubelets (nodes' addresses are not pods) and the Kubernetes API (discovery).
-        // Kubelets and host-network agents (node-exporter) listen on node addresses, which are not pods.
-        { peers: [{ cidr: '0.0.0.0/0' }], ports: [{ port: 10250 }, { port: 9100 }] },
+        { peers: [{ allNamespaces: true }], ports: 'all' },
+        // Kubelets and host-network agents (node-exporter) listen on node addresses, which
+        // no pod selector matches; not an ipBlock either, which some dataplanes (Cilium)
+        // never match against the cluster's nodes.
+        { peers: 'any', ports: [...new Set(props.nodePorts)].map((port) => ({ port })) },
+        // The Kubernetes API (discovery).
         apiServerEgress(ctx.config),
         ...sidecars.flatMap((s) => s.egress),
       ],

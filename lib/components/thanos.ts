@@ -76,8 +76,11 @@ function filesystemDirOf(rendered: RenderedObjstore): string | undefined {
   return rendered.config.type === 'FILESYSTEM' ? String((rendered.config.config as { directory: string }).directory) : undefined;
 }
 
-/** The Thanos sidecar in every Prometheus pod: uploads 2h blocks and serves the StoreAPI. */
-export function thanosSidecar(config: StackConfig): PrometheusSidecar {
+/**
+ * The Thanos sidecar in every Prometheus pod: uploads 2h blocks and serves the StoreAPI to
+ * `storeApiClients` (Thanos Query).
+ */
+export function thanosSidecar(config: StackConfig, props: { readonly storeApiClients: readonly Peer[] }): PrometheusSidecar {
   const rendered = renderObjstore(objstoreInput(config.thanos.objectStorage));
   const wiring = objstoreWiring(rendered, filesystemDirOf(rendered));
   return {
@@ -99,7 +102,7 @@ export function thanosSidecar(config: StackConfig): PrometheusSidecar {
     // Prometheus cuts 2h blocks and never compacts them itself: the compactor does, in the bucket.
     prometheusArgs: ['--storage.tsdb.min-block-duration=2h', '--storage.tsdb.max-block-duration=2h'],
     scrapeJob: { job: 'thanos-sidecar', portName: 'thanos-http' },
-    servicePorts: [{ name: 'grpc', port: THANOS_GRPC_PORT }],
+    servicePorts: [{ name: 'grpc', port: THANOS_GRPC_PORT, clients: props.storeApiClients }],
     egress: rendered.config.type === 'FILESYSTEM' ? [] : [externalEgress(config, [443])],
   };
 }
@@ -193,7 +196,7 @@ export class ThanosStoreChart extends ThanosPart {
       podSelector: this.selector,
       ingress: [
         { peers: props.queriers, ports: [{ port: THANOS_GRPC_PORT }] },
-        { peers: props.scrapers, ports: [{ port: THANOS_HTTP_PORT }] },
+        this.scrapeIngress(props.scrapers),
       ],
       egress: this.objectStorageEgress(),
     });
@@ -241,7 +244,7 @@ export class ThanosCompactChart extends ThanosPart {
       name: this.componentName,
       namespace: this.ns,
       podSelector: this.selector,
-      ingress: [{ peers: props.scrapers, ports: [{ port: THANOS_HTTP_PORT }] }],
+      ingress: [this.scrapeIngress(props.scrapers)],
       egress: this.objectStorageEgress(),
     });
   }
@@ -288,7 +291,7 @@ export class ThanosQueryChart extends ThanosPart {
       name: this.componentName,
       namespace: this.ns,
       podSelector: this.selector,
-      ingress: [{ peers: [...props.clients, ...props.scrapers], ports: [{ port: THANOS_HTTP_PORT }] }],
+      ingress: [{ peers: props.clients, ports: [{ port: THANOS_HTTP_PORT }] }, this.scrapeIngress(props.scrapers)],
       egress: [
         { peers: props.storeApiPods, ports: [{ port: THANOS_GRPC_PORT }] },
         // Remote StoreAPI endpoints of other clusters (global view).

@@ -7,6 +7,7 @@ import { RuleGroup, ruleFileGroup } from '../observability/rule-group';
 import { RuleRegistry, splitRuleGroups } from '../observability/rule-registry';
 import { ScrapeTarget } from '../observability/scrape-target';
 import { selectorLabels, standardLabels } from './labels';
+import type { FlowRule, Peer } from './network-policy';
 import { podTemplate, PodTemplateSpec } from './workload';
 
 /** Largest rule-file text of one PrometheusRule (its JSON, in the last-applied annotation, is a little larger). */
@@ -31,6 +32,8 @@ export class ComponentChart extends Chart {
   readonly selector: Record<string, string>;
   /** Labels for pod templates (selector + standard labels). */
   readonly podLabels: Record<string, string>;
+  /** Ports of this component's scrape targets: what scrapers are admitted to, nothing else. */
+  readonly metricsPorts: number[] = [];
   private prometheusRules = 0;
 
   constructor(scope: Construct, readonly ctx: StackContext, readonly componentName: string, component: string) {
@@ -68,11 +71,22 @@ export class ComponentChart extends Chart {
     }
   }
 
-  /** Declares the component's scrape target: returns the pod annotations, emits the monitor. */
-  addScrapeTarget(target: ScrapeTarget, via: { service?: Record<string, string> } = {}): Record<string, string> {
-    if (via.service) target.serviceMonitor(this, this.ns, via.service);
-    else target.podMonitor(this, this.ns, this.selector);
+  /**
+   * Declares the component's scrape target: returns the pod annotations, emits the monitor
+   * (in `via.namespace`, the pods' namespace, when it is not the stack's), and records the
+   * port for `scrapeIngress`.
+   */
+  addScrapeTarget(target: ScrapeTarget, via: { service?: Record<string, string>; namespace?: string } = {}): Record<string, string> {
+    if (!this.metricsPorts.includes(target.spec.port)) this.metricsPorts.push(target.spec.port);
+    if (via.service) target.serviceMonitor(this, via.namespace ?? this.ns, via.service);
+    else target.podMonitor(this, via.namespace ?? this.ns, this.selector);
     return target.podAnnotations();
+  }
+
+  /** The ingress rule that admits the scrapers to this component's metrics ports (declare the scrape targets first). */
+  scrapeIngress(scrapers: readonly Peer[]): FlowRule {
+    if (this.metricsPorts.length === 0) throw new Error(`${this.componentName}: scrapeIngress() before any addScrapeTarget()`);
+    return { peers: scrapers, ports: this.metricsPorts.map((port) => ({ port })) };
   }
 
   /** A pod template of this component: its labels and selector, and the restricted baseline. */
