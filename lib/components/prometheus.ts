@@ -259,8 +259,8 @@ export class PrometheusChart extends ComponentChart {
         // Scrapes: annotated pods in every namespace, on whatever port they declare.
         { peers: [{ allNamespaces: true }], ports: 'all' },
         // Kubelets and host-network agents (node-exporter) listen on node addresses, which
-        // no pod selector matches; not an ipBlock either, which some dataplanes (Cilium)
-        // never match against the cluster's nodes.
+        // no pod selector matches; not an ipBlock either, which Cilium by default does not
+        // match against the cluster's nodes.
         { peers: 'any', ports: [...new Set(props.nodePorts)].map((port) => ({ port })) },
         // The Kubernetes API (discovery).
         apiServerEgress(ctx.config),

@@ -226,7 +226,9 @@ export interface NetworkConfig {
    * 10.0.0.1): the dataplane rewrites the Service address before the policy is checked, so a
    * rule for the ClusterIP never matches. Find them with
    * `kubectl get endpointslice -n default -l kubernetes.io/service-name=kubernetes`; they
-   * change when control-plane nodes are replaced or the managed endpoint moves.
+   * change when control-plane nodes are replaced or the managed endpoint moves. On Cilium,
+   * leave this out when the API server runs on the cluster's nodes: by default it matches
+   * no ipBlock against nodes (`policy-cidr-match-mode: nodes` changes that).
    * @default undefined: TCP 443 and 6443 to any address, wherever the API server is
    */
   readonly apiServerEndpointCidrs?: readonly string[];

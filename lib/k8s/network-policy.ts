@@ -123,9 +123,9 @@ export const API_SERVER_PORTS = [443, 6443] as const;
  * Egress to the Kubernetes API server (discovery, watches): TCP 443 and 6443 to its
  * endpoint addresses when `network.apiServerEndpointCidrs` gives them, else to any
  * address. Not to the `kubernetes` Service's ClusterIP: the dataplane rewrites it to an
- * endpoint before the policy is checked. Not `ipBlock 0.0.0.0/0` for "any" either: some
- * dataplanes (Cilium) never match an ipBlock against cluster nodes, where a self-managed
- * API server runs.
+ * endpoint before the policy is checked. Not `ipBlock 0.0.0.0/0` for "any" either: Cilium
+ * by default matches no ipBlock against the cluster's nodes, where a self-managed API
+ * server runs.
  */
 export function apiServerEgress(config: StackConfig): FlowRule {
   const cidrs = config.network.apiServerEndpointCidrs;
