@@ -129,7 +129,8 @@ describe.each(CASES)('%s', (_name, config) => {
     const api = np.spec.egress.find((e: any) => e.to === undefined);
     expect(api.ports.map((p: any) => p.port)).toEqual([443, 6443]);
     if (kind === 'fluentd') {
-      expect(np.spec.egress).toContainEqual({ to: config.network.externalEgressCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: 9200 }] });
+      // elasticsearch.logging.svc is a Service of the cluster: its namespace's pods, not an ipBlock.
+      expect(np.spec.egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'logging' } } }], ports: [{ protocol: 'TCP', port: 9200 }] });
     } else {
       expect(np.spec.egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': config.namespace } }, podSelector: { matchLabels: selectorLabels(config, 'loki') } }], ports: [{ protocol: 'TCP', port: 3100 }] });
       // ...and Loki lets the collector in.

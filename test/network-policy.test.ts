@@ -1,6 +1,6 @@
 import type { StackConfig } from '../lib/config';
 import { synthesizeAll } from '../lib/synth';
-import { podId, simulateCluster, SimCluster, stackPods } from './support/cluster-sim';
+import { podId, simulateCluster, SimCluster, stackPods, WorldOptions } from './support/cluster-sim';
 import { describeFlow, expectedFlows, Flow } from './support/flows';
 import { allows, NetpolAnalyzer } from './support/netpol-analyzer';
 import { policyProblems } from './support/netpol-check';
@@ -27,9 +27,9 @@ interface Analysis {
 
 const analyses: Analysis[] = [];
 
-async function analysis(config: StackConfig, objects?: K8sObject[]): Promise<Analysis> {
+async function analysis(config: StackConfig, objects?: K8sObject[], world: WorldOptions = {}): Promise<Analysis> {
   const all = objects ?? objectsOf(config.environment, synthesizeAll([config])).map((o) => o.object);
-  const cluster = simulateCluster(config, all);
+  const cluster = simulateCluster(config, all, world);
   const a = { config, cluster, flows: await expectedFlows(cluster), policies: all.filter((o) => o.kind === 'NetworkPolicy'), analyzer: new NetpolAnalyzer(cluster) };
   analyses.push(a);
   return a;
@@ -135,6 +135,39 @@ describe.each(ENVIRONMENTS.map((c) => [c.environment, c] as const))('NetworkPoli
     const survivors = variants.filter((_, i) => policyProblems(a.cluster, a.flows, results[i]).length === 0).map((m) => m.what);
     expect(survivors).toEqual([]);
   }, 600_000);
+});
+
+describe('outside services named by the config, in the cluster or not, on the ports the config names', () => {
+  const production = ENVIRONMENTS.find((c) => c.environment === 'production')!;
+
+  test('an in-cluster MinIO, Elasticsearch, webhook relay and stats endpoint, an SMTP relay and a remote StoreAPI on their own ports', async () => {
+    const minio = { backend: 's3' as const, bucket: 'metrics', endpoint: 'minio.storage.svc:9000', region: 'us-east-1', credentialsSecret: { name: 'minio' } };
+    const config: StackConfig = {
+      ...production,
+      thanos: { ...production.thanos, objectStorage: minio, query: { ...production.thanos.query, extraEndpoints: ['thanos-query.eu-2.example.com:10905'] } },
+      loki: { ...production.loki, objectStorage: { ...minio, bucket: 'logs' } },
+      alertmanager: { ...production.alertmanager, webhook: { url: 'http://alert-relay.ops.svc:8080/hook' }, email: { ...production.alertmanager.email!, smarthost: 'smtp.example.com:2525' } },
+      logCollector: { ...production.logCollector, kind: 'fluentd', elasticsearch: { url: 'https://elasticsearch.logging.svc:9200', credentialsSecret: { name: 'elasticsearch-credentials' } } },
+      exporter: { ...production.exporter, source: 'stats', statsUrl: 'http://checkout.shop.svc:8081/stats', statsMapping: { fields: [{ path: 'orders.total', metric: 'app_orders_total' }] } },
+    };
+    const a = await analysis(config, undefined, {
+      services: [
+        { namespace: 'storage', name: 'minio', port: 9000 },
+        { namespace: 'ops', name: 'alert-relay', port: 8080 },
+        { namespace: 'logging', name: 'elasticsearch', port: 9200 },
+        { namespace: 'shop', name: 'checkout', port: 8081 },
+      ],
+    });
+    const named = (re: RegExp) => byWhy(a, re).map((f) => `${f.from.workload} -> ${'pod' in f.to ? podId(f.to.pod) : f.to.what}:${f.port}`);
+    expect(new Set(named(/uses the bucket|stores chunks/))).toEqual(
+      new Set(['StatefulSet/prometheus', 'StatefulSet/thanos-store', 'StatefulSet/thanos-compact', 'StatefulSet/loki'].map((w) => `${w} -> storage/minio-0:9000`)),
+    );
+    expect(new Set(named(/receiver webhook|sends e-mail/))).toEqual(new Set(['StatefulSet/alertmanager -> ops/alert-relay-0:8080', 'StatefulSet/alertmanager -> outside: smtp.example.com:2525']));
+    expect(new Set(named(/Elasticsearch/))).toEqual(new Set(['DaemonSet/fluentd -> logging/elasticsearch-0:9200']));
+    expect(new Set(named(/StoreAPI/))).toEqual(new Set(['Deployment/thanos-query -> outside: thanos-query.eu-2.example.com:10905']));
+    expect(new Set(named(/polls/))).toEqual(new Set(['Deployment/app-exporter -> shop/checkout-0:8081']));
+    expect(problems(a)).toEqual([]);
+  });
 });
 
 describe('issue 15', () => {

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
-import { externalEgress, networkPolicy, Peer } from '../k8s/network-policy';
+import { endpointEgress, Endpoint, hostPortEndpoint, networkPolicy, Peer, urlEndpoint } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
 import { configReloader, container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { RuleGroup } from '../observability/rule-group';
@@ -150,7 +150,14 @@ export class AlertmanagerChart extends ComponentChart {
 
     disruptionBudget(this, name, this.ns, this.selector, cfg.replicas);
 
-    const smtpPort = cfg.email ? Number(cfg.email.smarthost.split(':').pop()) : undefined;
+    // Where notifications go: Slack and PagerDuty over HTTPS (their URLs are in the Secret
+    // or Alertmanager's defaults), the webhook and the SMTP relay where the config says.
+    const receivers: Endpoint[] = [
+      { host: 'hooks.slack.com', port: 443 },
+      ...(cfg.paging ? [{ host: 'events.pagerduty.com', port: 443 }] : []),
+      ...(cfg.webhook ? [urlEndpoint(cfg.webhook.url)] : []),
+      ...(cfg.email ? [hostPortEndpoint(cfg.email.smarthost, 25)] : []),
+    ];
     networkPolicy(this, {
       name,
       namespace: this.ns,
@@ -162,8 +169,7 @@ export class AlertmanagerChart extends ComponentChart {
       ],
       egress: [
         ...(clustered ? [{ peers: [{ pods: this.selector }], ports: [{ port: ALERTMANAGER_MESH_PORT }, { port: ALERTMANAGER_MESH_PORT, protocol: 'UDP' as const }] }] : []),
-        // Slack, PagerDuty, the webhook (HTTPS) and the SMTP relay.
-        externalEgress(ctx.config, [443, ...(smtpPort ? [smtpPort] : [])]),
+        ...endpointEgress(ctx.config, receivers),
       ],
     });
   }

@@ -3,16 +3,10 @@ import { k8s } from 'cdk8s-plus-27';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
-import { networkPolicy, Peer } from '../k8s/network-policy';
+import { endpointEgress, networkPolicy, Peer, urlEndpoint } from '../k8s/network-policy';
 import { container, httpProbe } from '../k8s/workload';
 import { ScrapeTarget } from '../observability/scrape-target';
 import type { ExporterConfig, Resources } from '../config/types';
-
-/** The TCP port a URL connects to. */
-function urlPort(url: string): number {
-  const u = new URL(url);
-  return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
-}
 
 /** The user the exporter image runs as (distroless `nonroot`). */
 export const EXPORTER_UID = 65532;
@@ -109,9 +103,8 @@ export class AppExporterChart extends ComponentChart {
       namespace: this.ns,
       podSelector: this.selector,
       ingress: [this.scrapeIngress(props.scrapers)],
-      // The stats endpoint may be anywhere (a Service of any namespace, or outside): any
-      // address, on the URL's port only.
-      egress: cfg.source === 'stats' && cfg.statsUrl ? [{ peers: 'any', ports: [{ port: urlPort(cfg.statsUrl) }] }] : [],
+      // The application's stats endpoint, on the URL's port.
+      egress: cfg.source === 'stats' && cfg.statsUrl ? endpointEgress(ctx.config, [urlEndpoint(cfg.statsUrl)]) : [],
     });
   }
 }

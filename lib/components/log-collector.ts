@@ -5,7 +5,7 @@ import type { LogCollectorKind, StackConfig } from '../config/types';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { selectorLabels } from '../k8s/labels';
-import { apiServerEgress, networkPolicy, Peer } from '../k8s/network-policy';
+import { apiServerEgress, endpointEgress, FlowRule, networkPolicy, Peer } from '../k8s/network-policy';
 import type { HostAccessException } from '../k8s/security';
 import type { ServiceRef } from '../k8s/service-ref';
 import { container, httpProbe } from '../k8s/workload';
@@ -149,7 +149,7 @@ interface CollectorSpec {
   readonly writable: readonly { readonly name: string; readonly mountPath: string; readonly sizeLimit: string }[];
   readonly hostDirs: readonly string[];
   readonly rbacResources: readonly string[];
-  readonly egress: readonly { readonly peers: readonly Peer[]; readonly port: number }[];
+  readonly egress: readonly FlowRule[];
 }
 
 const fieldEnv = (name: string, fieldPath: string): k8s.EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
@@ -284,14 +284,14 @@ export class LogCollectorChart extends ComponentChart {
       ingress: [this.scrapeIngress(scrapers)],
       egress: [
         apiServerEgress(ctx.config),
-        ...spec.egress.map((e) => ({ peers: e.peers, ports: [{ port: e.port }] })),
+        ...spec.egress,
       ],
     });
   }
 
   private collectorSpec(kind: LogCollectorKind, namespace: string, loki: ServiceRef | undefined): CollectorSpec {
     const cfg = this.config.logCollector;
-    const lokiEgress = loki ? [{ peers: [{ namespace: loki.namespace, pods: loki.podSelector }] as Peer[], port: loki.port }] : [];
+    const lokiEgress: FlowRule[] = loki ? [{ peers: [{ namespace: loki.namespace, pods: loki.podSelector }], ports: [{ port: loki.port }] }] : [];
     const pushUrl = loki?.url('http', '/loki/api/v1/push') ?? '';
     const tmp = { name: 'tmp', mountPath: '/tmp', sizeLimit: '64Mi' };
     switch (kind) {
@@ -362,7 +362,7 @@ export class LogCollectorChart extends ComponentChart {
           ],
           hostDirs: [POD_LOGS_DIR, CONTAINER_LOG_LINKS_DIR],
           rbacResources: ['pods', 'namespaces'],
-          egress: [{ peers: this.config.network.externalEgressCidrs.map((cidr): Peer => ({ cidr })), port: endpoint.port }],
+          egress: endpointEgress(this.config, [endpoint]),
         };
       }
       default:

@@ -236,7 +236,8 @@ export interface NetworkConfig {
    * CIDRs that the outside services live in: Alertmanager's receivers (Slack, PagerDuty,
    * the webhook, the SMTP relay), object storage, remote StoreAPI endpoints, Elasticsearch.
    * Egress to them is allowed on the ports their configs name. Use `['0.0.0.0/0']` when
-   * their addresses are not known.
+   * their addresses are not known. An endpoint named by a Service of the cluster
+   * (`minio.storage.svc:9000`) is reached as the pods of that namespace on that port instead.
    */
   readonly externalEgressCidrs: readonly string[];
   /**

@@ -137,6 +137,46 @@ export function externalEgress(config: StackConfig, ports: readonly number[]): F
   return { peers: config.network.externalEgressCidrs.map((cidr) => ({ cidr })), ports: [...new Set(ports)].map((port) => ({ port })) };
 }
 
+/** A host and TCP port a component's config tells it to connect to. */
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+const SERVICE_HOST = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?\.?$/;
+
+/** The host and port of a URL (the scheme's port when it has none). */
+export function urlEndpoint(url: string): Endpoint {
+  const u = new URL(url);
+  return { host: u.hostname, port: u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80 };
+}
+
+/** The host and port of `host[:port]` (`defaultPort` when it has none). */
+export function hostPortEndpoint(hostPort: string, defaultPort: number): Endpoint {
+  const m = /^(.*?)(?::(\d{1,5}))?$/.exec(hostPort)!;
+  return { host: m[1], port: m[2] ? Number(m[2]) : defaultPort };
+}
+
+/**
+ * Egress to the endpoints a config names. An in-cluster Service name
+ * (`name.namespace.svc[.cluster.local]`, e.g. a MinIO or Elasticsearch of the cluster)
+ * gives the pods of that namespace on the port: an ipBlock matches no pod on most
+ * dataplanes, and the Service's pods are not known by label (so the Service's port must be
+ * the port its pods listen on). Any other host is outside: `network.externalEgressCidrs`.
+ */
+export function endpointEgress(config: StackConfig, endpoints: readonly Endpoint[]): FlowRule[] {
+  const external = endpoints.filter((e) => !SERVICE_HOST.test(e.host)).map((e) => e.port);
+  const byNamespace = new Map<string, number[]>();
+  for (const e of endpoints) {
+    const m = SERVICE_HOST.exec(e.host);
+    if (m) byNamespace.set(m[2], [...(byNamespace.get(m[2]) ?? []), e.port]);
+  }
+  return [
+    ...(external.length ? [externalEgress(config, external)] : []),
+    ...[...byNamespace].map(([namespace, ports]) => ({ peers: [{ namespace }], ports: [...new Set(ports)].map((port) => ({ port })) })),
+  ];
+}
+
 /**
  * Egress for name resolution: UDP and TCP 53 to the cluster DNS pods (`k8s-app=kube-dns`
  * in kube-system, CoreDNS's label in kubeadm, EKS, GKE and AKS) and, with

@@ -123,8 +123,8 @@ function isSelected(selector: Record<string, string> | undefined, labels: Record
 }
 
 export interface WorldOptions {
-  /** Extra world pods (e.g. a probe with chosen labels). */
-  readonly extraPods?: readonly { readonly namespace: string; readonly name: string; readonly labels: Record<string, string>; readonly role: string }[];
+  /** Services of the cluster that a config names (e.g. an in-cluster MinIO), one pod each, the Service port = the pod's port. */
+  readonly services?: readonly { readonly namespace: string; readonly name: string; readonly port: number }[];
 }
 
 /** The simulated cluster of one environment's synthesized objects. */
@@ -251,7 +251,11 @@ export function simulateCluster(config: StackConfig, objects: readonly K8sObject
   const stackNamespaces = objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
   for (const ns of stackNamespaces) worldPod(ns, 'bystander', { app: 'bystander' }, 'bystander', [{ name: 'app', image: 'app' }]);
   worldPod('elsewhere', 'bystander', { app: 'bystander' }, 'bystander', [{ name: 'app', image: 'app' }]);
-  for (const p of options.extraPods ?? []) worldPod(p.namespace, p.name, p.labels, p.role, [{ name: 'app', image: 'app' }]);
+  for (const s of options.services ?? []) {
+    const labels = { app: s.name };
+    worldPod(s.namespace, `${s.name}-0`, labels, 'service', [{ name: s.name, image: s.name, ports: [{ name: 'main', containerPort: s.port, protocol: 'TCP' }] }]);
+    services.push({ namespace: s.namespace, name: s.name, labels, annotations: {}, selector: labels, headless: false, ports: [{ name: 'main', port: s.port, targetPort: s.port, protocol: 'TCP' }] });
+  }
 
   return {
     config,
