@@ -2,7 +2,7 @@ import type { StackConfig } from '../lib/config';
 import { synthesizeAll } from '../lib/synth';
 import { podId, simulateCluster, SimCluster, stackPods, WorldOptions } from './support/cluster-sim';
 import { describeFlow, expectedFlows, Flow } from './support/flows';
-import { allows, NetpolAnalyzer } from './support/netpol-analyzer';
+import { allows, NetpolAnalyzer, parseConnections } from './support/netpol-analyzer';
 import { policyProblems } from './support/netpol-check';
 import { ENVIRONMENTS, K8sObject, objectsOf } from './support/synth';
 
@@ -70,6 +70,20 @@ function mutations(policies: readonly K8sObject[]): { readonly what: string; rea
   });
   return out;
 }
+
+test('the analyzer\'s connection sets are read as it prints them', () => {
+  expect(parseConnections('All Connections')).toEqual({ all: true, ranges: [] });
+  expect(parseConnections('TCP 443,6443,UDP 53')).toEqual({
+    all: false,
+    ranges: [
+      { protocol: 'TCP', from: 443, to: 443 },
+      { protocol: 'TCP', from: 6443, to: 6443 },
+      { protocol: 'UDP', from: 53, to: 53 },
+    ],
+  });
+  expect(parseConnections('TCP 8080-8081')).toEqual({ all: false, ranges: [{ protocol: 'TCP', from: 8080, to: 8081 }] });
+  expect(() => parseConnections('ICMP')).toThrow('cannot read connections "ICMP"');
+});
 
 describe.each(ENVIRONMENTS.map((c) => [c.environment, c] as const))('NetworkPolicies of %s, checked by netpol-analyzer', (_env, config) => {
   let a: Analysis;

@@ -77,10 +77,18 @@ export class ComponentChart extends Chart {
    * port for `scrapeIngress`.
    */
   addScrapeTarget(target: ScrapeTarget, via: { service?: Record<string, string>; namespace?: string } = {}): Record<string, string> {
-    if (!this.metricsPorts.includes(target.spec.port)) this.metricsPorts.push(target.spec.port);
+    this.addMetricsPort(target.spec.port);
     if (via.service) target.serviceMonitor(this, via.namespace ?? this.ns, via.service);
     else target.podMonitor(this, via.namespace ?? this.ns, this.selector);
     return target.podAnnotations();
+  }
+
+  /**
+   * A metrics port that is scraped other than through a ScrapeTarget (e.g. by a job of the
+   * stack's own prometheus.yml): admitted from the scrapers like the targets' ports.
+   */
+  addMetricsPort(port: number): void {
+    if (!this.metricsPorts.includes(port)) this.metricsPorts.push(port);
   }
 
   /** The ingress rule that admits the scrapers to this component's metrics ports (declare the scrape targets first). */
