@@ -3,10 +3,11 @@ import type { StackConfig } from './config/types';
 import { validateConfig } from './config/validate';
 import { ComponentChart, StackContext } from './k8s/component';
 import { selectorLabels } from './k8s/labels';
+import type { Peer } from './k8s/network-policy';
 import { RuleRegistry } from './observability/rule-registry';
 import { NamespaceChart } from './components/namespace';
 import { AppExporterChart } from './components/app-exporter';
-import { PrometheusChart } from './components/prometheus';
+import { KUBELET_PORT, PrometheusChart } from './components/prometheus';
 import { AlertmanagerChart } from './components/alertmanager';
 import { AlertRulesChart } from './components/alert-rules';
 import { KubernetesRulesChart } from './components/kubernetes-rules';
@@ -37,20 +38,22 @@ export class MonitoringStack extends Construct {
     this.add(new NamespaceChart(this, ctx));
 
     // Selectors of the stack's own pods, for NetworkPolicy peers. The stack's Prometheus
-    // pods scrape every component.
+    // pods scrape every component, and so do the other Prometheus servers the config names
+    // (e.g. an operator-managed one using the operator/ monitors), on the metrics ports only.
     const prometheusPods = { pods: selectorLabels(config, 'prometheus') };
     const grafanaPods = { pods: selectorLabels(config, 'grafana') };
     const thanosQueryPods = { pods: selectorLabels(config, 'thanos-query') };
-    const scrapers = [prometheusPods];
+    const additionalScrapers: Peer[] = (config.network.additionalScrapers ?? []).map((s) => ({ namespace: s.namespace, pods: s.podLabels }));
+    const scrapers: Peer[] = [prometheusPods, ...additionalScrapers];
 
     if (config.exporter.enabled) this.add(new AppExporterChart(this, ctx, { scrapers }));
     if (config.kubeStateMetrics.enabled) this.add(new KubeStateMetricsChart(this, ctx, { scrapers }));
-    if (config.nodeExporter.enabled) this.add(new NodeExporterChart(this, ctx, { scrapers }));
+    const nodeExporter = config.nodeExporter.enabled ? this.add(new NodeExporterChart(this, ctx, { scrapers })) : undefined;
     this.add(new AlertRulesChart(this, ctx));
     this.add(new KubernetesRulesChart(this, ctx));
     if (config.slos.declarations.length > 0) this.add(new SlosChart(this, ctx));
 
-    const alertmanager = config.alertmanager.enabled ? this.add(new AlertmanagerChart(this, ctx, { clients: [prometheusPods, grafanaPods] })) : undefined;
+    const alertmanager = config.alertmanager.enabled ? this.add(new AlertmanagerChart(this, ctx, { clients: [prometheusPods, grafanaPods], scrapers })) : undefined;
 
     // Logs: Loki, and the collector that ships to it (or to Elasticsearch).
     const collectorPeer = LogCollectorChart.peerFor(config);
@@ -66,9 +69,11 @@ export class MonitoringStack extends Construct {
     const prometheus = config.prometheus.enabled
       ? this.add(
           new PrometheusChart(this, ctx, {
-            queriers: thanos ? [grafanaPods, thanosQueryPods] : [grafanaPods],
+            queriers: [grafanaPods],
+            scrapers: additionalScrapers,
+            nodePorts: [KUBELET_PORT, ...(nodeExporter?.metricsPorts ?? [])],
             alertmanager: alertmanager?.alertmanagerRef,
-            sidecars: thanos ? [thanosSidecar(config)] : [],
+            sidecars: thanos ? [thanosSidecar(config, { storeApiClients: [thanosQueryPods] })] : [],
             // Targets the annotated-pods job cannot scrape (kube-state-metrics, node-exporter, ...).
             scrapeJobs: this.charts.flatMap((c) => c.scrapeJobs),
           }),

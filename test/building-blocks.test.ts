@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { production, staging } from '../lib/config';
 import { ComponentChart } from '../lib/k8s/component';
 import { disruptionBudget } from '../lib/k8s/disruption-budget';
-import { networkPolicy } from '../lib/k8s/network-policy';
+import { endpointEgress, hostPortEndpoint, networkPolicy, urlEndpoint } from '../lib/k8s/network-policy';
 import { container, podTemplate } from '../lib/k8s/workload';
 import { RuleGroup, renderRuleFile, renderRuleFileAtOnce, ruleGroupProblems } from '../lib/observability/rule-group';
 import { MonitoringStack } from '../lib/stack';
@@ -156,6 +156,58 @@ describe('disruption budget and network policy helpers', () => {
     disruptionBudget(c, 'two', 'ns', { a: 'b' }, 2);
     const [pdb] = Testing.synth(c);
     expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { a: 'b' } } });
+  });
+
+  test('rules: "any" and "all" are explicit, empty lists allow nothing, same ports merge, covered rules go', () => {
+    const { chart: c } = chart();
+    const prom = { pods: { app: 'prometheus' } };
+    networkPolicy(c, {
+      name: 'demo',
+      namespace: 'monitoring',
+      podSelector: { app: 'demo' },
+      ingress: [
+        { peers: [], ports: [{ port: 9100 }] },
+        { peers: [prom], ports: [{ port: 9100 }] },
+        { peers: [prom, { namespace: 'ops' }], ports: [{ port: 9100 }] },
+        { peers: [prom], ports: [] },
+      ],
+      egress: [
+        { peers: 'any', ports: [{ port: 443 }, { port: 6443 }] },
+        { peers: [{ cidr: '0.0.0.0/0' }], ports: [{ port: 443 }] },
+        { peers: [{ allNamespaces: true }], ports: 'all' },
+        { peers: [prom], ports: [{ port: 9090 }] },
+      ],
+    });
+    const [np] = Testing.synth(c);
+    expect(np.spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { app: 'prometheus' } } }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ops' } } }], ports: [{ protocol: 'TCP', port: 9100 }] },
+    ]);
+    expect(np.spec.egress).toEqual([
+      { ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] },
+      { to: [{ namespaceSelector: {} }] },
+      // Covering is by identical peers or "any": a selector that happens to include another stays.
+      { to: [{ podSelector: { matchLabels: { app: 'prometheus' } } }], ports: [{ protocol: 'TCP', port: 9090 }] },
+    ]);
+  });
+
+  test('endpoints a config names: a Service of the cluster is its namespace\'s pods, any other host the external CIDRs', () => {
+    const config = { ...staging, network: { ...staging.network, externalEgressCidrs: ['52.0.0.0/8'] } };
+    expect(urlEndpoint('http://relay.ops.svc:8080/hook')).toEqual({ host: 'relay.ops.svc', port: 8080 });
+    expect(urlEndpoint('https://hooks.example.com/x')).toEqual({ host: 'hooks.example.com', port: 443 });
+    expect(hostPortEndpoint('smtp.example.com', 25)).toEqual({ host: 'smtp.example.com', port: 25 });
+    expect(
+      endpointEgress(config, [
+        { host: 'hooks.example.com', port: 443 },
+        { host: 'minio.storage.svc.cluster.local', port: 9000 },
+        { host: 'smtp.example.com', port: 587 },
+        { host: 'es.logging.svc', port: 9200 },
+        { host: 'minio.storage.svc', port: 9001 },
+      ]),
+    ).toEqual([
+      { peers: [{ cidr: '52.0.0.0/8' }], ports: [{ port: 443 }, { port: 587 }] },
+      { peers: [{ namespace: 'storage' }], ports: [{ port: 9000 }, { port: 9001 }] },
+      { peers: [{ namespace: 'logging' }], ports: [{ port: 9200 }] },
+    ]);
   });
 
   test('a policy allows exactly the listed flows', () => {

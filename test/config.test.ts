@@ -102,6 +102,36 @@ describe('config validation names the field and what is allowed', () => {
     expect(messages({ ...production, kubernetesComponents: [] as unknown as StackConfig['kubernetesComponents'] })).toEqual(['kubernetesComponents: [] is not allowed; use an object such as { controllerManager: true }']);
   });
 
+  test('network: API server endpoints, other scrapers, NodeLocal DNSCache addresses', () => {
+    const bad = variant(production, (c) => {
+      c.network.apiServerEndpointCidrs = ['172.18.0.2/32', '172.18.0.3'];
+      c.network.additionalScrapers = [{ namespace: 'Observability', podLabels: { 'app.kubernetes.io/name': 'prometheus operator' } }];
+      c.network.nodeLocalDnsCache = { addresses: ['169.254.20.10', '169.254.20.300', '169.254.20.10/32'] };
+    });
+    expect(messages(bad)).toEqual([
+      'network.apiServerEndpointCidrs[1]: "172.18.0.3" is not a CIDR; use e.g. "172.18.0.2/32"',
+      'network.additionalScrapers[0].namespace: "Observability" is not a DNS label; use at most 63 lower-case letters, digits and \'-\', starting and ending with a letter or digit (e.g. "monitoring")',
+      'network.additionalScrapers[0].podLabels.app.kubernetes.io/name: "prometheus operator" is not a valid label value; use at most 63 letters, digits, "-", "_", "."',
+      'network.nodeLocalDnsCache.addresses[1]: "169.254.20.300" is not an IPv4 address; use e.g. "169.254.20.10"',
+      'network.nodeLocalDnsCache.addresses[2]: "169.254.20.10/32" is not an IPv4 address; use e.g. "169.254.20.10"',
+    ]);
+    const empty = variant(production, (c) => {
+      c.network.apiServerEndpointCidrs = [];
+      c.network.nodeLocalDnsCache = { addresses: [] };
+    });
+    expect(messages(empty)).toEqual([
+      'network.apiServerEndpointCidrs: an empty list blocks the API server; list its endpoint addresses (kubectl get endpointslice -n default -l kubernetes.io/service-name=kubernetes) or leave the field out',
+      'network.nodeLocalDnsCache.addresses: list the addresses the cache listens on, e.g. ["169.254.20.10"]; or leave nodeLocalDnsCache out',
+    ]);
+  });
+
+  test('network.apiServerCidrs (the old field, often the Service ClusterIP) is refused with the way forward', () => {
+    const old = variant(production, (c) => ((c.network as Record<string, unknown>).apiServerCidrs = ['10.0.0.1/32']));
+    expect(messages(old)).toEqual([
+      "network.apiServerCidrs: was replaced by network.apiServerEndpointCidrs, which takes the API server's endpoint addresses (kubectl get endpointslice -n default -l kubernetes.io/service-name=kubernetes), not the kubernetes Service's ClusterIP; leave it out to allow TCP 443 and 6443 to any address",
+    ]);
+  });
+
   test('validateConfig throws one error listing every problem', () => {
     const bad = variant(production, (c) => {
       c.prometheus.replicas = 0;

@@ -233,11 +233,13 @@ describe('GrafanaChart', () => {
     ]);
 
     const withIngress = synth({ ...staging, network: { ...staging.network, ingressController: { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } } }).objects;
-    expect(one(withIngress, 'NetworkPolicy', 'grafana').spec.ingress).toHaveLength(2);
-    expect(one(withIngress, 'NetworkPolicy', 'grafana').spec.ingress[1]).toEqual({
-      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } }],
-      ports: [{ protocol: 'TCP', port: 3000 }],
-    });
+    // One rule for port 3000: the scrapers and the ingress controller.
+    expect(one(withIngress, 'NetworkPolicy', 'grafana').spec.ingress).toEqual([
+      {
+        from: [{ podSelector: { matchLabels: SCRAPERS[0].pods } }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } }],
+        ports: [{ protocol: 'TCP', port: 3000 }],
+      },
+    ]);
   });
 
   it('declares its scrape target and its alerts', () => {

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
-import { externalEgress, networkPolicy, Peer } from '../k8s/network-policy';
+import { endpointEgress, Endpoint, hostPortEndpoint, networkPolicy, Peer } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
 import { configReloader, container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { RuleGroup } from '../observability/rule-group';
@@ -23,6 +23,8 @@ export const ALERTMANAGER_SECRETS_DIR = SECRETS_DIR;
 export interface AlertmanagerProps {
   /** Who sends alerts and reads the API (Prometheus, Grafana). */
   readonly clients: readonly Peer[];
+  /** Who scrapes its metrics. */
+  readonly scrapers: readonly Peer[];
 }
 
 /**
@@ -143,20 +145,22 @@ export class AlertmanagerChart extends ComponentChart {
 
     disruptionBudget(this, name, this.ns, this.selector, cfg.replicas);
 
-    const smtpPort = cfg.email ? Number(cfg.email.smarthost.split(':').pop()) : undefined;
+    // Where notifications go: Slack, PagerDuty, the webhooks and the dead man's switch over
+    // HTTPS (their URLs are in the Secret or Alertmanager's defaults, so port 443 outside the
+    // cluster is assumed), and the SMTP relay where the config says.
+    const receivers: Endpoint[] = [{ host: 'hooks.slack.com', port: 443 }, ...(cfg.email ? [hostPortEndpoint(cfg.email.smarthost, 25)] : [])];
     networkPolicy(this, {
       name,
       namespace: this.ns,
       podSelector: this.selector,
       ingress: [
-        { peers: [...props.clients, { pods: this.selector }], ports: [{ port: ALERTMANAGER_PORT }] },
+        { peers: props.clients, ports: [{ port: ALERTMANAGER_PORT }] },
+        this.scrapeIngress(props.scrapers),
         ...(clustered ? [{ peers: [{ pods: this.selector }], ports: [{ port: ALERTMANAGER_MESH_PORT }, { port: ALERTMANAGER_MESH_PORT, protocol: 'UDP' as const }] }] : []),
       ],
       egress: [
         ...(clustered ? [{ peers: [{ pods: this.selector }], ports: [{ port: ALERTMANAGER_MESH_PORT }, { port: ALERTMANAGER_MESH_PORT, protocol: 'UDP' as const }] }] : []),
-        // Slack, PagerDuty, the webhook and the dead man's switch (HTTPS: their URLs are in
-        // the Secret, so port 443 is assumed) and the SMTP relay.
-        externalEgress(ctx.config, [443, ...(smtpPort ? [smtpPort] : [])]),
+        ...endpointEgress(ctx.config, receivers),
       ],
     });
   }

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
-import { networkPolicy, Peer } from '../k8s/network-policy';
+import { endpointEgress, networkPolicy, Peer, urlEndpoint } from '../k8s/network-policy';
 import { container, httpProbe } from '../k8s/workload';
 import { ScrapeTarget } from '../observability/scrape-target';
 import type { ExporterConfig, Resources } from '../config/types';
@@ -102,8 +102,9 @@ export class AppExporterChart extends ComponentChart {
       name: 'app-exporter',
       namespace: this.ns,
       podSelector: this.selector,
-      ingress: [{ peers: props.scrapers, ports: [{ port: EXPORTER_PORT }] }],
-      egress: cfg.source === 'stats' ? [{ peers: [], ports: [{ port: 80 }, { port: 443 }, { port: 8080 }] }] : [],
+      ingress: [this.scrapeIngress(props.scrapers)],
+      // The application's stats endpoint, on the URL's port.
+      egress: cfg.source === 'stats' && cfg.statsUrl ? endpointEgress(ctx.config, [urlEndpoint(cfg.statsUrl)]) : [],
     });
   }
 }

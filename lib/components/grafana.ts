@@ -328,7 +328,7 @@ export class GrafanaChart extends ComponentChart {
       namespace: this.ns,
       podSelector: this.selector,
       ingress: [
-        { peers: props.scrapers, ports: [{ port: GRAFANA_PORT }] },
+        this.scrapeIngress(props.scrapers),
         ...(ingressPeers.length ? [{ peers: ingressPeers, ports: [{ port: GRAFANA_PORT }] }] : []),
         ...(clustered ? [{ peers: [{ pods: this.selector }], ports: haPorts }] : []),
       ],

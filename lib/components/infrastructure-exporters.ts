@@ -87,7 +87,7 @@ export class KubeStateMetricsChart extends ComponentChart {
       name,
       namespace: this.ns,
       podSelector: this.selector,
-      ingress: [{ peers: props.scrapers, ports: [{ port: KSM_PORT }, { port: KSM_TELEMETRY_PORT }] }],
+      ingress: [this.scrapeIngress(props.scrapers)],
       egress: [apiServerEgress(ctx.config)],
     });
   }
@@ -204,7 +204,7 @@ export class NodeExporterChart extends ComponentChart {
       name,
       namespace,
       podSelector: this.selector,
-      ingress: [{ peers: props.scrapers.map((p) => ('pods' in p && !('namespace' in p) && !('allNamespaces' in p) ? { namespace: this.ns, pods: p.pods } : p)), ports: [{ port: NODE_EXPORTER_PORT }] }],
+      ingress: [this.scrapeIngress(props.scrapers.map((p) => ('pods' in p && !('namespace' in p) && !('allNamespaces' in p) ? { namespace: this.ns, pods: p.pods } : p)))],
       egress: [],
     });
   }

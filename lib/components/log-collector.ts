@@ -5,7 +5,7 @@ import type { LogCollectorKind, StackConfig } from '../config/types';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { selectorLabels } from '../k8s/labels';
-import { networkPolicy, Peer } from '../k8s/network-policy';
+import { apiServerEgress, endpointEgress, FlowRule, networkPolicy, Peer } from '../k8s/network-policy';
 import { HOST_STATE_ROOT, HostAccessException } from '../k8s/security';
 import type { ServiceRef } from '../k8s/service-ref';
 import { container, httpProbe } from '../k8s/workload';
@@ -153,7 +153,7 @@ interface CollectorSpec {
   readonly writable: readonly { readonly name: string; readonly mountPath: string; readonly sizeLimit: string; readonly onNode?: boolean }[];
   readonly hostDirs: readonly string[];
   readonly rbacResources: readonly string[];
-  readonly egress: readonly { readonly peers: readonly Peer[]; readonly port: number }[];
+  readonly egress: readonly FlowRule[];
 }
 
 const fieldEnv = (name: string, fieldPath: string): k8s.EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
@@ -196,12 +196,10 @@ export class LogCollectorChart extends ComponentChart {
     if (kind === 'promtail') (props.warn ?? ((m: string) => console.warn(m)))(PROMTAIL_DEPRECATION_WARNING);
     if (kind !== 'fluentd' && !props.loki) throw new Error(`logCollector.kind: "${kind}" ships logs to Loki; pass the Loki ServiceRef as props.loki (is loki.enabled false?)`);
 
-    const apiServer = { peers: ctx.config.network.apiServerCidrs.map((cidr): Peer => ({ cidr })), ports: [443, 6443] };
     const spec = this.collectorSpec(kind, namespace, props.loki);
 
     this.scrapeTarget = new ScrapeTarget({ name, port: spec.port, portName: METRICS_PORT_NAME });
-    this.scrapeTarget.podMonitor(this, namespace, this.selector);
-    const annotations = { ...this.scrapeTarget.podAnnotations(), 'checksum/config': createHash('sha256').update(spec.configText).digest('hex') };
+    const annotations = { ...this.addScrapeTarget(this.scrapeTarget, { namespace }), 'checksum/config': createHash('sha256').update(spec.configText).digest('hex') };
     this.addRuleGroups(collectorRuleGroups(kind, { runbookBaseUrl: ctx.config.runbookBaseUrl }));
 
     // RBAC: read-only, only the resources the collector's discovery or metadata lookups use.
@@ -296,17 +294,17 @@ export class LogCollectorChart extends ComponentChart {
       name,
       namespace,
       podSelector: this.selector,
-      ingress: scrapers.length ? [{ peers: scrapers, ports: [{ port: spec.port }] }] : [],
+      ingress: [this.scrapeIngress(scrapers)],
       egress: [
-        { peers: apiServer.peers, ports: apiServer.ports.map((port) => ({ port })) },
-        ...spec.egress.map((e) => ({ peers: e.peers, ports: [{ port: e.port }] })),
+        apiServerEgress(ctx.config),
+        ...spec.egress,
       ],
     });
   }
 
   private collectorSpec(kind: LogCollectorKind, namespace: string, loki: ServiceRef | undefined): CollectorSpec {
     const cfg = this.config.logCollector;
-    const lokiEgress = loki ? [{ peers: [{ namespace: loki.namespace, pods: loki.podSelector }] as Peer[], port: loki.port }] : [];
+    const lokiEgress: FlowRule[] = loki ? [{ peers: [{ namespace: loki.namespace, pods: loki.podSelector }], ports: [{ port: loki.port }] }] : [];
     const pushUrl = loki?.url('http', '/loki/api/v1/push') ?? '';
     const tmp = { name: 'tmp', mountPath: '/tmp', sizeLimit: '64Mi' };
     switch (kind) {
@@ -379,7 +377,7 @@ export class LogCollectorChart extends ComponentChart {
           ],
           hostDirs: [POD_LOGS_DIR, CONTAINER_LOG_LINKS_DIR],
           rbacResources: ['pods', 'namespaces'],
-          egress: [{ peers: this.config.network.externalEgressCidrs.map((cidr): Peer => ({ cidr })), port: endpoint.port }],
+          egress: endpointEgress(this.config, [endpoint]),
         };
       }
       default:

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
-import { externalEgress, networkPolicy, Peer } from '../k8s/network-policy';
+import { endpointEgress, hostPortEndpoint, networkPolicy, Peer } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
 import { container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { makeAlert } from '../observability/alerts/common';
@@ -221,12 +221,8 @@ export class LokiChart extends ComponentChart {
       name,
       namespace: this.ns,
       podSelector: this.selector,
-      // An empty peer list would mean "anyone": no peers, no ingress rule.
-      ingress: props.clients.length + props.scrapers.length > 0 ? [{ peers: [...props.clients, ...props.scrapers], ports: [{ port: LOKI_HTTP_PORT }] }] : [],
-      egress:
-        storagePort === undefined
-          ? []
-          : [externalEgress(ctx.config, [storagePort])],
+      ingress: [{ peers: props.clients, ports: [{ port: LOKI_HTTP_PORT }] }, this.scrapeIngress(props.scrapers)],
+      egress: storagePort === undefined ? [] : endpointEgress(ctx.config, [cfg.objectStorage.backend === 's3' ? hostPortEndpoint(cfg.objectStorage.endpoint, storagePort) : { host: cfg.objectStorage.backend, port: storagePort }]),
     });
   }
 }

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import { ComponentChart, StackContext } from '../k8s/component';
-import { networkPolicy } from '../k8s/network-policy';
+import { dnsEgress, networkPolicy } from '../k8s/network-policy';
 
 /**
  * The environment's namespaces and the namespace-wide network defaults:
@@ -45,13 +45,8 @@ export class NamespaceChart extends ComponentChart {
     for (const namespace of [this.ns, this.agentsNamespace]) {
       // Default deny, both directions, for every pod of the namespace.
       networkPolicy(this, { name: 'default-deny-all', namespace, podSelector: {}, ingress: [], egress: [] });
-      // Every pod may resolve names through the cluster DNS.
-      networkPolicy(this, {
-        name: 'allow-dns-egress',
-        namespace,
-        podSelector: {},
-        egress: [{ peers: [{ namespace: 'kube-system', pods: { 'k8s-app': 'kube-dns' } }], ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] }],
-      });
+      // Every pod may resolve names through the cluster DNS (and a NodeLocal DNSCache).
+      networkPolicy(this, { name: 'allow-dns-egress', namespace, podSelector: {}, egress: dnsEgress(ctx.config) });
     }
   }
 }

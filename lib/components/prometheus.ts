@@ -51,8 +51,11 @@ export interface PrometheusSidecar {
   readonly prometheusArgs: readonly string[];
   /** A secondary metrics port to scrape in the same pods. */
   readonly scrapeJob?: Omit<PodScrapeJob, 'namespace' | 'podLabels'>;
-  /** Named ports the sidecar serves, exposed on the headless Service (e.g. Thanos gRPC). */
-  readonly servicePorts: readonly { readonly name: string; readonly port: number }[];
+  /**
+   * Named ports the sidecar serves, exposed on the headless Service (e.g. Thanos gRPC), and
+   * who connects to each (admitted by the Prometheus pods' NetworkPolicy).
+   */
+  readonly servicePorts: readonly { readonly name: string; readonly port: number; readonly clients: readonly Peer[] }[];
   /** Outbound flows the sidecar needs (object storage). */
   readonly egress: readonly FlowRule[];
 }
@@ -62,14 +65,21 @@ export interface PrometheusProps {
   readonly alertmanager?: AlertmanagerRef;
   /** Sidecars of every Prometheus pod. */
   readonly sidecars?: readonly PrometheusSidecar[];
-  /** Who may query Prometheus (Grafana, Thanos Query). */
+  /** Who queries Prometheus's HTTP API (Grafana). */
   readonly queriers: readonly Peer[];
   /** Dedicated scrape jobs of the other components' targets (their `scrapeJobs`). */
   readonly scrapeJobs?: readonly PodScrapeJob[];
+  /** Who scrapes Prometheus's own metrics (besides the Prometheus pods themselves). */
+  readonly scrapers: readonly Peer[];
+  /** Ports Prometheus scrapes on node addresses: the kubelet's, host-network exporters'. */
+  readonly nodePorts: readonly number[];
 }
 
 /** The config reloaders of every pod of the stack (Prometheus, Alertmanager): one job, `config-reloader`. */
 export const CONFIG_RELOADER_JOB = 'config-reloader';
+
+/** The kubelet's port on every node (what node discovery puts in `__address__`). */
+export const KUBELET_PORT = 10250;
 
 /**
  * Prometheus, an HA pair (production) that both scrape everything; Thanos Query
@@ -298,6 +308,13 @@ export class PrometheusChart extends ComponentChart {
     });
 
     const sidecarPorts = sidecars.flatMap((s) => s.servicePorts);
+    // The sidecars' metrics ports: only this Prometheus scrapes them (its podScrapeJobs).
+    const sidecarMetricsPorts = sidecars.flatMap((s) => {
+      if (!s.scrapeJob) return [];
+      const port = (s.container.ports ?? []).find((p) => p.name === s.scrapeJob!.portName);
+      if (!port) throw new Error(`sidecar ${s.container.name}: scrapeJob.portName "${s.scrapeJob.portName}" is not one of its ports`);
+      return [port.containerPort];
+    });
     new k8s.KubeService(this, 'service', {
       metadata: this.meta(name),
       spec: { selector: this.selector, ports: [{ name: 'web', port: PROMETHEUS_PORT, targetPort: k8s.IntOrString.fromString('web') }] },
@@ -318,30 +335,34 @@ export class PrometheusChart extends ComponentChart {
 
     disruptionBudget(this, name, this.ns, this.selector, cfg.replicas);
 
+    const replicas: Peer[] = cfg.replicas > 1 ? [{ pods: this.selector }] : [];
     networkPolicy(this, {
       name,
       namespace: this.ns,
       podSelector: this.selector,
       ingress: [
-        { peers: [...props.queriers, { pods: this.selector }], ports: [{ port: PROMETHEUS_PORT }, ...sidecarPorts.map((p) => ({ port: p.port }))] },
+        // The HTTP API (PromQL).
+        { peers: props.queriers, ports: [{ port: PROMETHEUS_PORT }] },
+        // Its own metrics and the sidecars': every replica scrapes the others (a pod always
+        // reaches itself), the other scrapers its own metrics only.
+        this.scrapeIngress([...replicas, ...props.scrapers]),
+        { peers: replicas, ports: sidecarMetricsPorts.map((port) => ({ port })) },
         // The config-reloader job: the replicas scrape each other's reloaders.
-        { peers: [{ pods: this.selector }], ports: [{ port: CONFIG_RELOADER_PORT }] },
+        { peers: replicas, ports: [{ port: CONFIG_RELOADER_PORT }] },
+        ...sidecarPorts.map((p) => ({ peers: p.clients, ports: [{ port: p.port }] })),
       ],
       egress: [
         // Scrapes: annotated pods in every namespace, on whatever port they declare.
-        { peers: [{ allNamespaces: true }], ports: [] },
-        // Kubelets (nodes' addresses are not pods) and the Kubernetes API (discovery).
-        // Kubelets and host-network agents (node-exporter) listen on node addresses, which are not pods.
-        // The controller manager and the scheduler (when scraped) are on the host network too.
+        { peers: [{ allNamespaces: true }], ports: 'all' },
+        // Kubelets, host-network agents (node-exporter) and, when scraped, the controller
+        // manager and the scheduler listen on node addresses, which no pod selector matches;
+        // not an ipBlock either, which Cilium by default does not match against the
+        // cluster's nodes.
         {
-          peers: [{ cidr: '0.0.0.0/0' }],
-          ports: [
-            { port: 10250 },
-            { port: 9100 },
-            ...(components.controllerManager ? [{ port: CONTROLLER_MANAGER_PORT }] : []),
-            ...(components.scheduler ? [{ port: SCHEDULER_PORT }] : []),
-          ],
+          peers: 'any',
+          ports: [...new Set([...props.nodePorts, ...(components.controllerManager ? [CONTROLLER_MANAGER_PORT] : []), ...(components.scheduler ? [SCHEDULER_PORT] : [])])].map((port) => ({ port })),
         },
+        // The Kubernetes API (discovery).
         apiServerEgress(ctx.config),
         ...sidecars.flatMap((s) => s.egress),
       ],

@@ -4,7 +4,7 @@ import { OBJECT_STORAGE_SECRET_KEYS, ObjectStorageConfig, Resources, StackConfig
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
-import { externalEgress, FlowRule, networkPolicy, Peer } from '../k8s/network-policy';
+import { endpointEgress, FlowRule, hostPortEndpoint, networkPolicy, Peer } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
 import { container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { thanosAlerts } from '../observability/alerts/metrics-pipeline';
@@ -76,8 +76,24 @@ function filesystemDirOf(rendered: RenderedObjstore): string | undefined {
   return rendered.config.type === 'FILESYSTEM' ? String((rendered.config.config as { directory: string }).directory) : undefined;
 }
 
-/** The Thanos sidecar in every Prometheus pod: uploads 2h blocks and serves the StoreAPI. */
-export function thanosSidecar(config: StackConfig): PrometheusSidecar {
+/** Egress of the Thanos components to the bucket: the S3 endpoint's port (443 by default), HTTPS for GCS and Azure. */
+function objectStorageEgress(config: StackConfig): FlowRule[] {
+  const o = config.thanos.objectStorage;
+  switch (o.backend) {
+    case 'filesystem':
+      return [];
+    case 's3':
+      return endpointEgress(config, [hostPortEndpoint(o.endpoint, 443)]);
+    default:
+      return endpointEgress(config, [{ host: o.backend, port: 443 }]);
+  }
+}
+
+/**
+ * The Thanos sidecar in every Prometheus pod: uploads 2h blocks and serves the StoreAPI to
+ * `storeApiClients` (Thanos Query).
+ */
+export function thanosSidecar(config: StackConfig, props: { readonly storeApiClients: readonly Peer[] }): PrometheusSidecar {
   const rendered = renderObjstore(objstoreInput(config.thanos.objectStorage));
   const wiring = objstoreWiring(rendered, filesystemDirOf(rendered));
   return {
@@ -99,8 +115,8 @@ export function thanosSidecar(config: StackConfig): PrometheusSidecar {
     // Prometheus cuts 2h blocks and never compacts them itself: the compactor does, in the bucket.
     prometheusArgs: ['--storage.tsdb.min-block-duration=2h', '--storage.tsdb.max-block-duration=2h'],
     scrapeJob: { job: 'thanos-sidecar', portName: 'thanos-http' },
-    servicePorts: [{ name: 'grpc', port: THANOS_GRPC_PORT }],
-    egress: rendered.config.type === 'FILESYSTEM' ? [] : [externalEgress(config, [443])],
+    servicePorts: [{ name: 'grpc', port: THANOS_GRPC_PORT, clients: props.storeApiClients }],
+    egress: objectStorageEgress(config),
   };
 }
 
@@ -158,8 +174,7 @@ abstract class ThanosPart extends ComponentChart {
   }
 
   protected objectStorageEgress(): FlowRule[] {
-    if (this.rendered.config.type === 'FILESYSTEM') return [];
-    return [externalEgress(this.config, [443])];
+    return objectStorageEgress(this.config);
   }
 }
 
@@ -195,7 +210,7 @@ export class ThanosStoreChart extends ThanosPart {
       podSelector: this.selector,
       ingress: [
         { peers: props.queriers, ports: [{ port: THANOS_GRPC_PORT }] },
-        { peers: props.scrapers, ports: [{ port: THANOS_HTTP_PORT }] },
+        this.scrapeIngress(props.scrapers),
       ],
       egress: this.objectStorageEgress(),
     });
@@ -244,7 +259,7 @@ export class ThanosCompactChart extends ThanosPart {
       name: this.componentName,
       namespace: this.ns,
       podSelector: this.selector,
-      ingress: [{ peers: props.scrapers, ports: [{ port: THANOS_HTTP_PORT }] }],
+      ingress: [this.scrapeIngress(props.scrapers)],
       egress: this.objectStorageEgress(),
     });
   }
@@ -291,11 +306,11 @@ export class ThanosQueryChart extends ThanosPart {
       name: this.componentName,
       namespace: this.ns,
       podSelector: this.selector,
-      ingress: [{ peers: [...props.clients, ...props.scrapers], ports: [{ port: THANOS_HTTP_PORT }] }],
+      ingress: [{ peers: props.clients, ports: [{ port: THANOS_HTTP_PORT }] }, this.scrapeIngress(props.scrapers)],
       egress: [
         { peers: props.storeApiPods, ports: [{ port: THANOS_GRPC_PORT }] },
         // Remote StoreAPI endpoints of other clusters (global view).
-        ...(cfg.extraEndpoints.length ? [externalEgress(this.config, cfg.extraEndpoints.map((e) => Number(e.split(':').pop())))] : []),
+        ...endpointEgress(this.config, cfg.extraEndpoints.map((e) => hostPortEndpoint(e, 10901))),
       ],
     });
   }

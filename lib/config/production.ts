@@ -11,7 +11,8 @@ export const production: StackConfig = {
   scheduling: { spreadAcrossZones: true },
   network: {
     ingressController: { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
-    apiServerCidrs: ['10.0.0.1/32'],
+    // API server egress: TCP 443 and 6443 to any address. To narrow it, set
+    // apiServerEndpointCidrs to the endpoint addresses (README, "Network policies").
     externalEgressCidrs: ['0.0.0.0/0'],
   },
   prometheus: {

@@ -348,19 +348,72 @@ export interface KubernetesComponentsConfig {
   readonly scheduler?: boolean;
 }
 
+/** A set of pods outside the stack's namespace: a namespace and, optionally, pod labels. */
+export interface PodPeerConfig {
+  /** The namespace of the pods. */
+  readonly namespace: string;
+  /** Labels the pods carry (every one must match). @default undefined: every pod of the namespace */
+  readonly podLabels?: Record<string, string>;
+}
+
+/** A NodeLocal DNSCache the pods resolve names through. */
+export interface NodeLocalDnsCacheConfig {
+  /**
+   * The addresses the cache listens on, each an IPv4 address: its link-local address
+   * (the `__PILLAR__LOCAL__DNS__` of the addon, 169.254.20.10 on GKE and in the upstream
+   * manifests, 169.254.25.10 with kubespray) and, when the cache also binds the `kube-dns`
+   * Service address (its iptables mode), that ClusterIP
+   * (`kubectl -n kube-system get service kube-dns -o jsonpath='{.spec.clusterIP}'`).
+   */
+  readonly addresses: readonly string[];
+}
+
+/**
+ * The stack's NetworkPolicies: both namespaces deny everything by default, then each
+ * component admits exactly its flows. These fields describe what the policies cannot find
+ * out by themselves: where the cluster's services are and who else may connect.
+ */
 export interface NetworkConfig {
   /**
    * Let an ingress controller reach Grafana: the namespace (and optional pod labels) of
    * the controller. @default undefined: nothing outside the namespace reaches Grafana
    */
-  readonly ingressController?: { readonly namespace: string; readonly podLabels?: Record<string, string> };
-  /** CIDRs of the Kubernetes API server, for egress rules (`kubectl get endpoints kubernetes`). */
-  readonly apiServerCidrs: readonly string[];
+  readonly ingressController?: PodPeerConfig;
   /**
-   * CIDRs that external receivers (Slack, PagerDuty, SMTP) and object storage live in.
-   * @default ['0.0.0.0/0'] on port 443 only
+   * Narrow the API server egress (Prometheus, kube-state-metrics, the log collector) to
+   * the API server's endpoint addresses, as CIDRs (TCP 443 and 6443 to them). These are the
+   * addresses behind the `kubernetes` Service, NOT its ClusterIP (e.g. 10.96.0.1 or
+   * 10.0.0.1): the dataplane rewrites the Service address before the policy is checked, so a
+   * rule for the ClusterIP never matches. Find them with
+   * `kubectl get endpointslice -n default -l kubernetes.io/service-name=kubernetes`; they
+   * change when control-plane nodes are replaced or the managed endpoint moves. On Cilium,
+   * leave this out when the API server runs on the cluster's nodes: by default it matches
+   * no ipBlock against nodes (`policy-cidr-match-mode: nodes` changes that).
+   * @default undefined: TCP 443 and 6443 to any address, wherever the API server is
+   */
+  readonly apiServerEndpointCidrs?: readonly string[];
+  /**
+   * CIDRs that the outside services live in: Alertmanager's receivers (Slack, PagerDuty,
+   * the webhook, the SMTP relay), object storage, remote StoreAPI endpoints, Elasticsearch.
+   * Egress to them is allowed on the ports their configs name. Use `['0.0.0.0/0']` when
+   * their addresses are not known. An endpoint named by a Service of the cluster
+   * (`minio.storage.svc:9000`) is reached as the pods of that namespace on that port instead.
    */
   readonly externalEgressCidrs: readonly string[];
+  /**
+   * Other Prometheus servers allowed to scrape the stack's components, e.g. a
+   * prometheus-operator Prometheus that uses the `operator/` PodMonitors (namespace
+   * `monitoring`, pod labels `app.kubernetes.io/name: prometheus`). They are admitted on
+   * exactly the metrics ports, the ports the stack's own Prometheus scrapes.
+   * @default undefined: only the stack's own Prometheus scrapes the components
+   */
+  readonly additionalScrapers?: readonly PodPeerConfig[];
+  /**
+   * The cluster runs NodeLocal DNSCache: every pod may also send DNS (UDP and TCP 53) to
+   * its addresses. @default undefined: DNS goes to the cluster DNS pods only
+   * (`k8s-app=kube-dns` in `kube-system`)
+   */
+  readonly nodeLocalDnsCache?: NodeLocalDnsCacheConfig;
 }
 
 export interface SchedulingConfig {

@@ -1,5 +1,5 @@
 import { alertmanagerInput, alertmanagerInputProblems, ROUTING_CONFIG_FIELDS } from '../render/alertmanager';
-import type { AlertmanagerConfig, GrafanaConfig, ObjectStorageConfig, Resources, StackConfig, StorageConfig } from './types';
+import type { AlertmanagerConfig, GrafanaConfig, ObjectStorageConfig, PodPeerConfig, Resources, StackConfig, StorageConfig } from './types';
 
 /** One problem: the field path (e.g. `prometheus.replicas`) and what is allowed. */
 export interface ConfigProblem {
@@ -26,6 +26,7 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const LABEL_KEY_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /** Every field of `alertmanager` and `grafana` (unknown ones are refused). */
 const ALERTMANAGER_FIELDS: readonly (keyof AlertmanagerConfig)[] = ['enabled', 'replicas', 'storage', 'resources', 'receiversSecret', ...ROUTING_CONFIG_FIELDS];
@@ -176,6 +177,23 @@ class Checker {
     }
   }
 
+  cidr(path: string, value: unknown, example: string): void {
+    if (this.string(path, value) && !CIDR.test(value)) this.add(path, `${this.show(value)} is not a CIDR; use e.g. "${example}"`);
+  }
+
+  ipv4(path: string, value: unknown, example: string): void {
+    if (this.string(path, value) && !(IPV4.test(value) && value.split('.').every((o) => Number(o) <= 255))) this.add(path, `${this.show(value)} is not an IPv4 address; use e.g. "${example}"`);
+  }
+
+  podPeer(path: string, p: PodPeerConfig | undefined): void {
+    if (typeof p !== 'object' || p === null) {
+      this.add(path, 'must be { namespace, podLabels? }');
+      return;
+    }
+    this.dnsLabel(`${path}.namespace`, p.namespace);
+    if (p.podLabels !== undefined) this.labels(`${path}.podLabels`, p.podLabels);
+  }
+
   resources(path: string, r: Resources | undefined): void {
     if (!r) {
       this.add(path, 'is required (cpuRequest, memoryRequest, memoryLimit)');
@@ -259,17 +277,31 @@ export function configProblems(config: StackConfig): ConfigProblem[] {
   if (config.scheduling?.priorityClassName !== undefined) c.dnsSubdomain('scheduling.priorityClassName', config.scheduling.priorityClassName, 'PriorityClass name');
 
   const net = config.network;
-  if (net?.ingressController) {
-    c.dnsLabel('network.ingressController.namespace', net.ingressController.namespace);
-    if (net.ingressController.podLabels) c.labels('network.ingressController.podLabels', net.ingressController.podLabels);
+  if (net?.ingressController) c.podPeer('network.ingressController', net.ingressController);
+  if ((net as { apiServerCidrs?: unknown } | undefined)?.apiServerCidrs !== undefined) {
+    c.add(
+      'network.apiServerCidrs',
+      'was replaced by network.apiServerEndpointCidrs, which takes the API server\'s endpoint addresses (kubectl get endpointslice -n default -l kubernetes.io/service-name=kubernetes), not the kubernetes Service\'s ClusterIP; leave it out to allow TCP 443 and 6443 to any address',
+    );
   }
-  (net?.apiServerCidrs ?? []).forEach((cidr, i) => {
-    if (!CIDR.test(cidr)) c.add(`network.apiServerCidrs[${i}]`, `${c.show(cidr)} is not a CIDR; use e.g. "10.0.0.1/32"`);
-  });
-  if (!net || net.apiServerCidrs.length === 0) c.add('network.apiServerCidrs', 'needs at least one CIDR (kubectl get endpoints kubernetes -n default)');
-  (net?.externalEgressCidrs ?? []).forEach((cidr, i) => {
-    if (!CIDR.test(cidr)) c.add(`network.externalEgressCidrs[${i}]`, `${c.show(cidr)} is not a CIDR; use e.g. "0.0.0.0/0"`);
-  });
+  if (net?.apiServerEndpointCidrs !== undefined) {
+    if (!Array.isArray(net.apiServerEndpointCidrs) || net.apiServerEndpointCidrs.length === 0) {
+      c.add('network.apiServerEndpointCidrs', 'an empty list blocks the API server; list its endpoint addresses (kubectl get endpointslice -n default -l kubernetes.io/service-name=kubernetes) or leave the field out');
+    } else {
+      net.apiServerEndpointCidrs.forEach((cidr, i) => c.cidr(`network.apiServerEndpointCidrs[${i}]`, cidr, '172.18.0.2/32'));
+    }
+  }
+  if (!Array.isArray(net?.externalEgressCidrs)) c.add('network.externalEgressCidrs', 'is required: the CIDRs of the outside services (["0.0.0.0/0"] when unknown)');
+  else net.externalEgressCidrs.forEach((cidr, i) => c.cidr(`network.externalEgressCidrs[${i}]`, cidr, '0.0.0.0/0'));
+  if (net?.additionalScrapers !== undefined) {
+    if (!Array.isArray(net.additionalScrapers)) c.add('network.additionalScrapers', 'must be a list of { namespace, podLabels? }');
+    else net.additionalScrapers.forEach((s, i) => c.podPeer(`network.additionalScrapers[${i}]`, s));
+  }
+  if (net?.nodeLocalDnsCache !== undefined) {
+    const addresses = net.nodeLocalDnsCache.addresses;
+    if (!Array.isArray(addresses) || addresses.length === 0) c.add('network.nodeLocalDnsCache.addresses', 'list the addresses the cache listens on, e.g. ["169.254.20.10"]; or leave nodeLocalDnsCache out');
+    else addresses.forEach((a, i) => c.ipv4(`network.nodeLocalDnsCache.addresses[${i}]`, a, '169.254.20.10'));
+  }
 
   const p = config.prometheus;
   c.boolean('prometheus.enabled', p.enabled);

@@ -8,6 +8,7 @@ import { RuleRegistry, splitRuleGroups } from '../observability/rule-registry';
 import { ScrapeTarget } from '../observability/scrape-target';
 import type { PodScrapeJob } from '../render/prometheus';
 import { selectorLabels, standardLabels } from './labels';
+import type { FlowRule, Peer } from './network-policy';
 import { podTemplate, PodTemplateSpec } from './workload';
 
 /** Largest rule-file text of one PrometheusRule (its JSON, in the last-applied annotation, is a little larger). */
@@ -34,6 +35,8 @@ export class ComponentChart extends Chart {
   readonly podLabels: Record<string, string>;
   /** Targets of this component that need a dedicated job in the stack's Prometheus (see addScrapeTarget). */
   readonly scrapeJobs: PodScrapeJob[] = [];
+  /** Ports of this component's scrape targets: what scrapers are admitted to, nothing else. */
+  readonly metricsPorts: number[] = [];
   private prometheusRules = 0;
 
   constructor(scope: Construct, readonly ctx: StackContext, readonly componentName: string, component: string) {
@@ -72,19 +75,35 @@ export class ComponentChart extends Chart {
   }
 
   /**
-   * Declares one of the component's scrape targets and emits its monitor. Returns the pod
-   * annotations when the annotated-pods job can scrape it; otherwise (a second port, an
-   * exporter with `honorLabels`, a node agent) returns none and adds a dedicated job to
-   * `scrapeJobs`, which the stack hands to its Prometheus. A pod has one set of
-   * annotations: at most one annotatable target per pod.
+   * Declares one of the component's scrape targets, emits its monitor (in `via.namespace`,
+   * the pods' namespace, when it is not the stack's) and records its port for
+   * `scrapeIngress`. Returns the pod annotations when the annotated-pods job can scrape it;
+   * otherwise (a second port, an exporter with `honorLabels`, a node agent) returns none and
+   * adds a dedicated job to `scrapeJobs`, which the stack hands to its Prometheus. A pod has
+   * one set of annotations: at most one annotatable target per pod.
    */
   addScrapeTarget(target: ScrapeTarget, via: { service?: Record<string, string>; namespace?: string } = {}): Record<string, string> {
     const namespace = via.namespace ?? this.ns;
+    this.addMetricsPort(target.spec.port);
     if (via.service) target.serviceMonitor(this, namespace, via.service);
     else target.podMonitor(this, namespace, this.selector);
     if (target.annotatable) return target.podAnnotations();
     this.scrapeJobs.push(target.podScrapeJob(namespace, this.selector));
     return {};
+  }
+
+  /**
+   * A metrics port that is scraped other than through a ScrapeTarget (e.g. by a job of the
+   * stack's own prometheus.yml): admitted from the scrapers like the targets' ports.
+   */
+  addMetricsPort(port: number): void {
+    if (!this.metricsPorts.includes(port)) this.metricsPorts.push(port);
+  }
+
+  /** The ingress rule that admits the scrapers to this component's metrics ports (declare the scrape targets first). */
+  scrapeIngress(scrapers: readonly Peer[]): FlowRule {
+    if (this.metricsPorts.length === 0) throw new Error(`${this.componentName}: scrapeIngress() before any addScrapeTarget()`);
+    return { peers: scrapers, ports: this.metricsPorts.map((port) => ({ port })) };
   }
 
   /** A pod template of this component: its labels and selector, and the restricted baseline. */

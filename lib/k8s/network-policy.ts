@@ -17,9 +17,10 @@ export interface PortSpec {
 }
 
 export interface FlowRule {
-  /** Empty list: any peer. */
-  readonly peers: readonly Peer[];
-  readonly ports: readonly PortSpec[];
+  /** Who: these peers, or `'any'` (every pod and address). An empty list allows nothing: the rule is left out. */
+  readonly peers: readonly Peer[] | 'any';
+  /** On which ports: these, or `'all'`. An empty list allows nothing: the rule is left out. */
+  readonly ports: readonly PortSpec[] | 'all';
 }
 
 export interface NetworkPolicySpec {
@@ -45,12 +46,55 @@ function peer(p: Peer): k8s.NetworkPolicyPeer {
   return { podSelector: { matchLabels: p.pods } };
 }
 
-function ports(list: readonly PortSpec[]): k8s.NetworkPolicyPort[] | undefined {
-  if (list.length === 0) return undefined;
+function ports(list: readonly PortSpec[] | 'all'): k8s.NetworkPolicyPort[] | undefined {
+  if (list === 'all') return undefined;
   return list.map((p) => ({
     protocol: p.protocol ?? 'TCP',
     port: typeof p.port === 'number' ? k8s.IntOrString.fromNumber(p.port) : k8s.IntOrString.fromString(p.port),
   }));
+}
+
+const key = (x: unknown) => JSON.stringify(x);
+const portKey = (p: PortSpec) => key({ port: p.port, protocol: p.protocol ?? 'TCP' });
+
+function unique<T>(list: readonly T[], keyOf: (x: T) => string): T[] {
+  const byKey = new Map<string, T>();
+  for (const x of list) if (!byKey.has(keyOf(x))) byKey.set(keyOf(x), x);
+  return [...byKey.values()];
+}
+
+/** Whether rule `a` allows everything rule `b` allows. */
+function covers(a: FlowRule, b: FlowRule): boolean {
+  const peers = a.peers === 'any' || (b.peers !== 'any' && b.peers.every((p) => (a.peers as readonly Peer[]).some((q) => key(q) === key(p))));
+  const portsOk = a.ports === 'all' || (b.ports !== 'all' && b.ports.every((p) => (a.ports as readonly PortSpec[]).some((q) => portKey(q) === portKey(p))));
+  return peers && portsOk;
+}
+
+/**
+ * The rules as written to the policy: duplicate peers and ports removed, rules that allow
+ * nothing (no peers or no ports) left out, rules on the same ports merged into one, and a
+ * rule that another rule already covers dropped (e.g. the sidecar's HTTPS to object
+ * storage when the API server rule allows port 443 to any address), so that every rule of
+ * a synthesized policy allows something no other rule does.
+ */
+export function normalizeRules(rules: readonly FlowRule[]): FlowRule[] {
+  const byPorts = new Map<string, FlowRule>();
+  for (const r of rules) {
+    const ports = r.ports === 'all' ? ('all' as const) : unique(r.ports, portKey);
+    const peers = r.peers === 'any' ? ('any' as const) : unique(r.peers, key);
+    if (ports.length === 0 || peers.length === 0) continue;
+    const portsKey = ports === 'all' ? 'all' : key(ports.map(portKey).sort());
+    const seen = byPorts.get(portsKey);
+    const merged = !seen ? peers : seen.peers === 'any' || peers === 'any' ? ('any' as const) : unique([...seen.peers, ...peers], key);
+    byPorts.set(portsKey, { peers: merged, ports: seen?.ports ?? ports });
+  }
+  const cleaned = [...byPorts.values()];
+  const kept: FlowRule[] = [];
+  cleaned.forEach((r, i) => {
+    const coveredByOther = cleaned.some((o, j) => j !== i && covers(o, r) && (!covers(r, o) || j < i));
+    if (!coveredByOther) kept.push(r);
+  });
+  return kept;
 }
 
 /**
@@ -66,18 +110,87 @@ export function networkPolicy(scope: Construct, spec: NetworkPolicySpec): k8s.Ku
     spec: {
       podSelector: { matchLabels: spec.podSelector },
       policyTypes,
-      ingress: spec.ingress?.map((r) => ({ from: r.peers.length ? r.peers.map(peer) : undefined, ports: ports(r.ports) })),
-      egress: spec.egress?.map((r) => ({ to: r.peers.length ? r.peers.map(peer) : undefined, ports: ports(r.ports) })),
+      ingress: spec.ingress && normalizeRules(spec.ingress).map((r) => ({ from: r.peers === 'any' ? undefined : r.peers.map(peer), ports: ports(r.ports) })),
+      egress: spec.egress && normalizeRules(spec.egress).map((r) => ({ to: r.peers === 'any' ? undefined : r.peers.map(peer), ports: ports(r.ports) })),
     },
   });
 }
 
-/** Egress to the Kubernetes API server (discovery, watches). */
+/** The ports the API server listens on: 443 (managed control planes) or 6443 (kubeadm and most self-managed ones). */
+export const API_SERVER_PORTS = [443, 6443] as const;
+
+/**
+ * Egress to the Kubernetes API server (discovery, watches): TCP 443 and 6443 to its
+ * endpoint addresses when `network.apiServerEndpointCidrs` gives them, else to any
+ * address. Not to the `kubernetes` Service's ClusterIP: the dataplane rewrites it to an
+ * endpoint before the policy is checked. Not `ipBlock 0.0.0.0/0` for "any" either: Cilium
+ * by default matches no ipBlock against the cluster's nodes, where a self-managed API
+ * server runs.
+ */
 export function apiServerEgress(config: StackConfig): FlowRule {
-  return { peers: config.network.apiServerCidrs.map((cidr) => ({ cidr })), ports: [{ port: 443 }, { port: 6443 }] };
+  const cidrs = config.network.apiServerEndpointCidrs;
+  return { peers: cidrs ? cidrs.map((cidr) => ({ cidr })) : 'any', ports: API_SERVER_PORTS.map((port) => ({ port })) };
 }
 
 /** Egress to services outside the cluster (receivers, object storage, remote endpoints) on these ports. */
 export function externalEgress(config: StackConfig, ports: readonly number[]): FlowRule {
   return { peers: config.network.externalEgressCidrs.map((cidr) => ({ cidr })), ports: [...new Set(ports)].map((port) => ({ port })) };
+}
+
+/** A host and TCP port a component's config tells it to connect to. */
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+const SERVICE_HOST = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?\.?$/;
+
+/** The host and port of a URL (the scheme's port when it has none). */
+export function urlEndpoint(url: string): Endpoint {
+  const u = new URL(url);
+  return { host: u.hostname, port: u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80 };
+}
+
+/** The host and port of `host[:port]` (`defaultPort` when it has none). */
+export function hostPortEndpoint(hostPort: string, defaultPort: number): Endpoint {
+  const m = /^(.*?)(?::(\d{1,5}))?$/.exec(hostPort)!;
+  return { host: m[1], port: m[2] ? Number(m[2]) : defaultPort };
+}
+
+/**
+ * Egress to the endpoints a config names. An in-cluster Service name
+ * (`name.namespace.svc[.cluster.local]`, e.g. a MinIO or Elasticsearch of the cluster)
+ * gives the pods of that namespace on the port: an ipBlock matches no pod on most
+ * dataplanes, and the Service's pods are not known by label (so the Service's port must be
+ * the port its pods listen on). Any other host is outside: `network.externalEgressCidrs`.
+ */
+export function endpointEgress(config: StackConfig, endpoints: readonly Endpoint[]): FlowRule[] {
+  const external = endpoints.filter((e) => !SERVICE_HOST.test(e.host)).map((e) => e.port);
+  const byNamespace = new Map<string, number[]>();
+  for (const e of endpoints) {
+    const m = SERVICE_HOST.exec(e.host);
+    if (m) byNamespace.set(m[2], [...(byNamespace.get(m[2]) ?? []), e.port]);
+  }
+  return [
+    ...(external.length ? [externalEgress(config, external)] : []),
+    ...[...byNamespace].map(([namespace, ports]) => ({ peers: [{ namespace }], ports: [...new Set(ports)].map((port) => ({ port })) })),
+  ];
+}
+
+/**
+ * Egress for name resolution: UDP and TCP 53 to the cluster DNS pods (`k8s-app=kube-dns`
+ * in kube-system, CoreDNS's label in kubeadm, EKS, GKE and AKS) and, with
+ * `network.nodeLocalDnsCache`, to the addresses the node-local cache listens on (it runs
+ * in the node's network, which no pod selector matches).
+ */
+export function dnsEgress(config: StackConfig): FlowRule[] {
+  const dns: PortSpec[] = [
+    { port: 53, protocol: 'UDP' },
+    { port: 53, protocol: 'TCP' },
+  ];
+  const nodeLocal = config.network.nodeLocalDnsCache?.addresses ?? [];
+  return [
+    { peers: [{ namespace: 'kube-system', pods: { 'k8s-app': 'kube-dns' } }], ports: dns },
+    { peers: nodeLocal.map((address) => ({ cidr: `${address}/32` })), ports: dns },
+  ];
 }
