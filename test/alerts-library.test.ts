@@ -106,8 +106,8 @@ describe('alert library: structure', () => {
       'AppAvailabilityBelowObjective',
       'AppNoTraffic',
     ]);
+    // TargetDown moved to the general group (lib/observability/alerts/general.ts).
     expect([...new Set(infra.rules.filter(isAlertingRule).map((r) => r.alert))]).toEqual([
-      'TargetDown',
       'KubePodCrashLooping',
       'KubePodNotReady',
       'KubeNodeUnderPressure',
@@ -325,34 +325,6 @@ describe('promtool test rules: application alerts', () => {
 });
 
 describe('promtool test rules: infrastructure alerts', () => {
-  it('TargetDown: 50% of a job down fires after 10m; 1 of 20 (5%) and all-up stay quiet', () => {
-    const up = (job: string, instance: number, values: string): Series => ({
-      series: `up{job="${job}", namespace="shop", service="${job}", instance="10.0.0.${instance}:8080"}`,
-      values,
-    });
-    const series = [up('api', 1, '1x30'), up('api', 2, '0x30'), up('web', 1, '1x30'), up('web', 2, '1x30')];
-    for (let i = 1; i <= 20; i++) series.push(up('big', i, i === 1 ? '0x30' : '1x30'));
-    expectPass(
-      unitTest([infra], series, [
-        { eval_time: '5m', alertname: 'TargetDown', exp_alerts: [] },
-        {
-          eval_time: '15m',
-          alertname: 'TargetDown',
-          exp_alerts: [
-            {
-              exp_labels: { job: 'api', namespace: 'shop', service: 'api', severity: 'warning', ...INFRA },
-              exp_annotations: {
-                summary: 'Some scrape targets are down.',
-                description: '50% of the api targets in namespace shop are down (threshold 10%).',
-                runbook_url: rb('target-down'),
-              },
-            },
-          ],
-        },
-      ]),
-    );
-  });
-
   it('KubePodCrashLooping: CrashLoopBackOff (even flapping) or frequent restarts fire; two restarts and other waiting reasons do not', () => {
     const ksm = 'namespace="shop", container="app"';
     const series = [

@@ -4,6 +4,7 @@ import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { apiServerEgress, networkPolicy, Peer } from '../k8s/network-policy';
 import { container, httpProbe } from '../k8s/workload';
+import { nodeAlerts } from '../observability/alerts/node';
 import { ScrapeTarget } from '../observability/scrape-target';
 import { agentsNamespace } from './namespace';
 
@@ -110,6 +111,8 @@ export class NodeExporterChart extends ComponentChart {
     const target = new ScrapeTarget({ name, port: NODE_EXPORTER_PORT, portName: 'metrics' });
     target.podMonitor(this, namespace, this.selector);
     const annotations = target.podAnnotations();
+    const { upstreamRunbooks, thresholds } = ctx.config.alerts;
+    this.addRuleGroups(nodeAlerts({ runbookBaseUrl: ctx.config.runbookBaseUrl, upstreamRunbooks, thresholds }));
 
     new k8s.KubeServiceAccount(this, 'serviceaccount', { metadata: { name, namespace }, automountServiceAccountToken: false });
     new k8s.KubeDaemonSet(this, 'daemonset', {

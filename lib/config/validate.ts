@@ -1,3 +1,4 @@
+import { UPSTREAM_RUNBOOKS } from '../observability/alerts/common';
 import type { ObjectStorageConfig, Resources, StackConfig, StorageConfig } from './types';
 
 /** One problem: the field path (e.g. `prometheus.replicas`) and what is allowed. */
@@ -342,6 +343,8 @@ export function configProblems(config: StackConfig): ConfigProblem[] {
     }
   }
   c.resources('logCollector.resources', lc.resources);
+
+  if (config.alerts?.upstreamRunbooks !== undefined) c.oneOf('alerts.upstreamRunbooks', config.alerts.upstreamRunbooks, UPSTREAM_RUNBOOKS);
 
   c.boolean('kubeStateMetrics.enabled', config.kubeStateMetrics.enabled);
   c.boolean('nodeExporter.enabled', config.nodeExporter.enabled);

@@ -57,7 +57,8 @@ export function infrastructureAlerts(options: InfrastructureAlertOptions): RuleG
   const ksm = checkSelector(p, 'infrastructureAlerts.selectors.kubeStateMetrics', s.kubeStateMetrics);
   const kubelet = checkSelector(p, 'infrastructureAlerts.selectors.kubelet', s.kubelet);
   const cadvisor = checkSelector(p, 'infrastructureAlerts.selectors.cadvisor', s.cadvisor);
-  const up = checkSelector(p, 'infrastructureAlerts.selectors.up', s.up);
+  // TargetDown moved to the general group (general.ts, option upSelector); the field is still validated.
+  checkSelector(p, 'infrastructureAlerts.selectors.up', s.up);
   let t;
   try {
     t = resolveAlertThresholds(options.thresholds).infrastructure;
@@ -76,16 +77,6 @@ export function infrastructureAlerts(options: InfrastructureAlertOptions): RuleG
   const conditions = t.nodePressure.conditions.join('|');
 
   const rules: AlertingRule[] = [
-    mk({
-      alert: 'TargetDown',
-      expr:
-        `100 * (\n  count by (job, namespace, service) (up${braces(up)} == 0)\n/\n  count by (job, namespace, service) (up${braces(up)})\n)` +
-        ` > ${t.targetDown.percent}`,
-      for: t.targetDown.for,
-      severity: t.targetDown.severity,
-      summary: 'Some scrape targets are down.',
-      description: `{{ printf "%.4g" $value }}% of the {{ $labels.job }} targets in namespace {{ $labels.namespace }} are down (threshold ${t.targetDown.percent}%).`,
-    }),
     mk({
       alert: 'KubePodCrashLooping',
       expr:

@@ -1,4 +1,17 @@
 import type { Severity } from '../rule-group';
+import {
+  AlertmanagerThresholds,
+  DEFAULT_ALERTMANAGER_THRESHOLDS,
+  DEFAULT_GRAFANA_THRESHOLDS,
+  DEFAULT_NODE_THRESHOLDS,
+  DEFAULT_PROMETHEUS_THRESHOLDS,
+  GrafanaThresholds,
+  NodeThresholds,
+  PrometheusThresholds,
+  stackThresholdProblems,
+} from './stack-thresholds';
+
+export * from './stack-thresholds';
 
 /**
  * Thresholds and durations of the alert-rule library, with defaults that suit a typical web
@@ -106,6 +119,14 @@ export interface InfrastructureThresholds {
 export interface AlertThresholds {
   readonly application: ApplicationThresholds;
   readonly infrastructure: InfrastructureThresholds;
+  /** Node alerts (node-exporter), see stack-thresholds.ts. */
+  readonly node: NodeThresholds;
+  /** Prometheus's own alerts. */
+  readonly prometheus: PrometheusThresholds;
+  /** Alertmanager's own alerts. */
+  readonly alertmanager: AlertmanagerThresholds;
+  /** Grafana's own alerts. */
+  readonly grafana: GrafanaThresholds;
 }
 
 export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
@@ -133,6 +154,10 @@ export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
     },
     cpuThrottling: { ratio: 0.25, window: '5m', for: '15m', severity: 'info' },
   },
+  node: DEFAULT_NODE_THRESHOLDS,
+  prometheus: DEFAULT_PROMETHEUS_THRESHOLDS,
+  alertmanager: DEFAULT_ALERTMANAGER_THRESHOLDS,
+  grafana: DEFAULT_GRAFANA_THRESHOLDS,
 };
 
 type Override<T> = T extends readonly unknown[] ? T : T extends object ? { readonly [K in keyof T]?: Override<T[K]> } : T;
@@ -212,6 +237,7 @@ function checkThresholds(t: AlertThresholds, problems: string[]): void {
   if (typeof v.criticalAvailableRatio === 'number' && typeof v.warningAvailableRatio === 'number' && v.criticalAvailableRatio >= v.warningAvailableRatio) {
     problems.push(`thresholds.infrastructure.volumeFillingUp: criticalAvailableRatio (${v.criticalAvailableRatio}) must be below warningAvailableRatio (${v.warningAvailableRatio})`);
   }
+  problems.push(...stackThresholdProblems(t));
 }
 
 /** Defaults merged with the overrides, validated; throws naming each bad field and the fix. */
