@@ -168,3 +168,101 @@ export const flat = (v: number, n: number): string => `${v}x${n}`;
 
 /** A counter from `start` growing by `step` per sample, n+1 samples. */
 export const counter = (step: number, n: number, start = 0): string => `${start}+${step}x${n}`;
+
+/** The leaf paths of a thresholds object (`filesystemSpaceFillingUp.warning.for`, ...). */
+export function leafPaths(o: object, prefix = ''): string[] {
+  return Object.entries(o).flatMap(([k, v]) => (v !== null && typeof v === 'object' ? leafPaths(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
+}
+
+/** `o` with the value at `path` replaced by the one in `from` (deep copy). */
+export function withValueOf<T extends object>(o: T, from: T, path: string): T {
+  const copy = JSON.parse(JSON.stringify(o));
+  const keys = path.split('.');
+  const last = keys.pop()!;
+  const get = (x: any) => keys.reduce((v, k) => v[k], x);
+  get(copy)[last] = get(from)[last];
+  return copy;
+}
+
+export interface Level {
+  /** The threshold field, e.g. `fileDescriptors.warning.for`. */
+  readonly field: string;
+  readonly severity: string;
+  readonly for: string;
+}
+
+/**
+ * Cases that pin thresholds, named `<field>: ...`:
+ * - `value`: the alert's condition (its expression, as rendered from the config) at one
+ *   instant, with data just beyond the value (a result about the expected object) and just short
+ *   of it (no result);
+ * - `duration`: the alert with data far beyond its threshold from t=0, so that the condition
+ *   holds from a known minute (`active`: a range when it reads a recorded series, as the
+ *   recording and alert groups may be evaluated in either order): it fires `for` later, and not
+ *   a minute earlier.
+ */
+export class Pins {
+  readonly exprs: ExprCase[] = [];
+  readonly cases: AlertCase[] = [];
+  readonly pinned = new Set<string>();
+
+  constructor(private readonly groups: readonly RuleGroup[], private readonly ruleLabels: Record<string, string> = { category: 'infrastructure' }) {}
+
+  exprOf(alert: string, severity: string): string {
+    const rule = alertingRules(this.groups).find((r) => r.alert === alert && r.labels?.severity === severity);
+    if (!rule) throw new Error(`no ${alert} ${severity}`);
+    return rule.expr;
+  }
+
+  value(field: string, alert: string, severity: string, at: number, fires: readonly Series[], quiet: readonly Series[], labels: Record<string, string>, interval?: string): void {
+    this.pinned.add(field);
+    const expr = this.exprOf(alert, severity);
+    this.exprs.push({ name: `${field}: ${alert} ${severity} fires just beyond`, input: fires, at: min(at), expr, expect: [labels], interval });
+    this.exprs.push({ name: `${field}: ${alert} ${severity} quiet just short`, input: quiet, at: min(at), expr, expect: [], interval });
+  }
+
+  duration(alert: string, levels: readonly Level[], input: readonly Series[], labels: Record<string, string>, active: readonly [number, number], interval?: string): void {
+    const alertLabels = (l: Level) => ({ labels: { ...labels, severity: l.severity, ...this.ruleLabels } });
+    for (const l of levels) {
+      this.pinned.add(l.field);
+      const f = minutes(l.for);
+      const before = active[0] + f - 1;
+      const after = active[1] + f;
+      this.cases.push({
+        name: `${l.field}: ${alert} ${l.severity} fires ${l.for} after its condition holds, not a minute earlier`,
+        interval,
+        input,
+        checks: [
+          { at: min(before), alertname: alert, expect: levels.filter((o) => o !== l && active[1] + minutes(o.for) <= before).map(alertLabels) },
+          { at: min(after), alertname: alert, expect: levels.filter((o) => active[1] + minutes(o.for) <= after).map(alertLabels) },
+        ],
+      });
+    }
+  }
+
+  /** Only the cases of one field. */
+  of(field: string): { cases: AlertCase[]; exprs: ExprCase[] } {
+    const own = (name: string) => name.startsWith(`${field}:`);
+    return { cases: this.cases.filter((c) => own(c.name)), exprs: this.exprs.filter((c) => own(c.name)) };
+  }
+}
+
+/**
+ * The fields whose cases do NOT fail when the rules are built with that one field back at its
+ * default (`build(field)` gives those rules and the pins of the custom thresholds for them):
+ * empty when every pin bites.
+ */
+export function pinsThatDoNotBite(fields: readonly string[], build: (field: string) => { groups: readonly RuleGroup[]; pins: Pins }): string[] {
+  const missed: string[] = [];
+  for (const field of fields) {
+    const { groups, pins } = build(field);
+    const own = pins.of(field);
+    try {
+      runPromtoolTests(groups, own.cases, own.exprs);
+      missed.push(field);
+    } catch (err) {
+      if (!(err as Error).message.includes('FAILED')) throw err;
+    }
+  }
+  return missed;
+}

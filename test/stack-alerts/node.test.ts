@@ -2,7 +2,7 @@ import { nodeAlerts, NODE_EXPORTER_GROUP, NODE_NETWORK_GROUP, NODE_RECORDING_GRO
 import { DEFAULT_NODE_THRESHOLDS, NodeThresholds } from '../../lib/observability/alerts/stack-thresholds';
 import { isAlertingRule, renderRuleFile, RuleGroup, ruleGroupProblems } from '../../lib/observability/rule-group';
 import { promtool, withFiles } from '../support/tools';
-import { AlertCase, alertingRules, coverageProblems, counter, ExprCase, flat, min, minutes, runPromtoolTests, series, Series } from './harness';
+import { AlertCase, alertingRules, coverageProblems, counter, ExprCase, flat, leafPaths, Level, min, minutes, Pins, pinsThatDoNotBite, runPromtoolTests, series, Series, withValueOf } from './harness';
 
 const RB = 'https://runbooks.example.com/observability';
 const groups = nodeAlerts({ runbookBaseUrl: RB });
@@ -401,57 +401,15 @@ const EPS = 0.01;
 const above = (v: number) => v * (1 + EPS);
 const below = (v: number) => v * (1 - EPS);
 
-function exprOf(gs: readonly RuleGroup[], alert: string, severity: string): string {
-  const rule = alertingRules(gs).find((r) => r.alert === alert && r.labels?.severity === severity);
-  if (!rule) throw new Error(`no ${alert} ${severity}`);
-  return rule.expr;
-}
-
-/** The leaf paths of a thresholds object (`filesystemSpaceFillingUp.warning.for`, ...). */
-function leafPaths(o: object, prefix = ''): string[] {
-  return Object.entries(o).flatMap(([k, v]) => (v !== null && typeof v === 'object' ? leafPaths(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
-}
-
-const SEV = { category: 'infrastructure' };
-
-/**
- * Expression cases pinning every threshold value of `t` (the alert's condition at one instant,
- * with data just beyond and just short of the value), and alert cases pinning every `for` (data
- * far beyond the threshold from t=0: the alert fires `for` after the condition first holds, and
- * not a minute earlier). `pinned` lists the fields covered.
- */
-function pinning(t: NodeThresholds, gs: readonly RuleGroup[]): { exprs: ExprCase[]; cases: AlertCase[]; pinned: Set<string> } {
-  const exprs: ExprCase[] = [];
-  const cases: AlertCase[] = [];
-  const pinned = new Set<string>();
-  const pin = (field: string, alert: string, severity: string, at: number, fires: readonly Series[], quiet: readonly Series[], labels: Record<string, string>, interval?: string) => {
-    pinned.add(field);
-    const expr = exprOf(gs, alert, severity);
-    exprs.push({ name: `${field}: ${alert} ${severity} fires just beyond`, input: fires, at: min(at), expr, expect: [labels], interval });
-    exprs.push({ name: `${field}: ${alert} ${severity} quiet just short`, input: quiet, at: min(at), expr, expect: [], interval });
-  };
-  /**
-   * `for` of each level: the condition holds from `active` (a range [earliest, latest] when it
-   * reads a recorded series: the recording and alert groups may run in either order).
-   */
-  const pinFor = (alert: string, levels: readonly { field: string; severity: string; for: string }[], input: readonly Series[], labels: Record<string, string>, active: readonly [number, number], interval?: string) => {
-    const firing = (at: number) => levels.filter((l) => active[1] + minutes(l.for) <= at).map((l) => ({ labels: { ...labels, severity: l.severity, ...SEV } }));
-    for (const l of levels) {
-      pinned.add(l.field);
-      const f = minutes(l.for);
-      const before = active[0] + f - 1;
-      cases.push({
-        name: `${l.field}: ${alert} ${l.severity} fires ${l.for} after its condition holds, not a minute earlier`,
-        interval,
-        input,
-        checks: [
-          { at: min(before), alertname: alert, expect: levels.filter((o) => o !== l && active[1] + minutes(o.for) <= before).map((o) => ({ labels: { ...labels, severity: o.severity, ...SEV } })) },
-          { at: min(active[1] + f), alertname: alert, expect: firing(active[1] + f) },
-        ],
-      });
-    }
-  };
-  const levels = <K extends string>(name: string, lv: Record<'warning' | 'critical', { for: string }>) =>
+/** Every threshold value of `t` pinned by the alert's condition, every `for` by the alert (see `Pins`). */
+function pinning(t: NodeThresholds, gs: readonly RuleGroup[]): Pins {
+  const pins = new Pins(gs);
+  const pin = pins.value.bind(pins);
+  const pinFor = pins.duration.bind(pins);
+  const exprs = pins.exprs;
+  const pinned = pins.pinned;
+  const exprOf = (_: readonly RuleGroup[], alert: string, severity: string) => pins.exprOf(alert, severity);
+  const levels = (name: string, lv: Record<'warning' | 'critical', { for: string }>): Level[] =>
     (['warning', 'critical'] as const).map((severity) => ({ field: `${name}.${severity}.for`, severity, for: lv[severity].for }));
 
   // ---- filesystems: space (bytes) and inodes
@@ -584,7 +542,7 @@ function pinning(t: NodeThresholds, gs: readonly RuleGroup[]): { exprs: ExprCase
     const n = (first + minutes(f.for) + 3) * 6;
     pinFor('NodeNetworkInterfaceFlapping', [{ field: 'networkInterfaceFlapping.for', severity: 'warning', for: f.for }], [series('node_network_up', eth1, Array.from({ length: n + 1 }, (_, i) => i % 2).join(' '))], eth1, [first, first], '10s');
   }
-  return { exprs, cases, pinned };
+  return pins;
 }
 
 // ---- recording rules: values and labels on two nodes
@@ -689,27 +647,12 @@ describe('node alerts and recording rules', () => {
   });
 
   test('the pins bite: with any one value back at its default, that value\'s cases fail', () => {
-    const get = (o: any, path: string) => path.split('.').reduce((v, k) => v[k], o);
-    const withDefault = (path: string): NodeThresholds => {
-      const copy = JSON.parse(JSON.stringify(custom));
-      const keys = path.split('.');
-      const last = keys.pop()!;
-      keys.reduce((v, k) => v[k], copy)[last] = get(DEFAULT_NODE_THRESHOLDS, path);
-      return copy;
-    };
-    const missed: string[] = [];
-    for (const field of leafPaths(custom)) {
-      const gs = nodeAlerts({ runbookBaseUrl: RB, thresholds: { node: withDefault(field) } });
-      const p = pinning(custom, gs);
-      const own = (name: string) => name.startsWith(`${field}:`);
-      try {
-        runPromtoolTests(gs, p.cases.filter((c) => own(c.name)), p.exprs.filter((c) => own(c.name)));
-        missed.push(field);
-      } catch (err) {
-        expect((err as Error).message).toContain('FAILED');
-      }
-    }
-    expect(missed).toEqual([]);
+    expect(
+      pinsThatDoNotBite(leafPaths(custom), (field) => {
+        const gs = nodeAlerts({ runbookBaseUrl: RB, thresholds: { node: withValueOf(custom, DEFAULT_NODE_THRESHOLDS, field) } });
+        return { groups: gs, pins: pinning(custom, gs) };
+      }),
+    ).toEqual([]);
   });
 
   test('every rule is an alerting rule with severity, category, summary, description and a runbook link', () => {

@@ -88,7 +88,7 @@ export function generalAlerts(options: GeneralAlertOptions): RuleGroup {
         severity: t.severity,
         summary: 'Some scrape targets are down.',
         description:
-          `{{ printf "%.4g" $value }}% of the {{ $labels.job }} targets in namespace {{ $labels.namespace }}{{ with $labels.service }} (service {{ . }}){{ end }} ` +
+          `{{ printf "%.4g" $value }}% of the {{ $labels.job }} targets{{ with $labels.namespace }} in namespace {{ . }}{{ end }}{{ with $labels.service }} (service {{ . }}){{ end }} ` +
           `have been unreachable for ${t.for} (threshold ${t.percent}%): their metrics, and the alerts built on them, are missing.`,
       },
       'general',
@@ -105,8 +105,8 @@ export function generalAlerts(options: GeneralAlertOptions): RuleGroup {
     pipelineAlert(
       'InfoInhibitor',
       'group by (namespace) (ALERTS{alertstate="firing", severity="info"})\nunless on (namespace)\n  group by (namespace) (ALERTS{alertstate="firing", severity=~"warning|critical"})',
-      'Info alerts fire in namespace {{ $labels.namespace }} without any warning or critical alert: they are held back.',
-      'Fires while an info alert fires in namespace {{ $labels.namespace }} and no warning or critical alert does. Alertmanager inhibits the info alerts of the namespace while this fires, so that info alerts are seen only next to a warning or critical alert of the same namespace. It is routed to a receiver that sends nothing.',
+      'Info alerts fire in a namespace without any warning or critical alert: they are held back.',
+      'Fires while info alerts with namespace="{{ $labels.namespace }}" fire and no warning or critical alert with that namespace does. Alertmanager inhibits the info alerts of the namespace while this fires, so that info alerts are seen only next to a warning or critical alert of the same namespace. It is routed to a receiver that sends nothing.',
     ),
   ];
   const group: RuleGroup = { name: GENERAL_GROUP, rules };

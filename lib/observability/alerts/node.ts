@@ -299,6 +299,7 @@ function otherAlerts({ t, sel, mk }: Ctx): AlertingRule[] {
     }),
     mk({
       alert: 'NodeSystemdServiceCrashlooping',
+      // Needs --collector.systemd and --collector.systemd.enable-restarts-metrics; quiet without them.
       expr: `increase(node_systemd_service_restart_total${s()}[${t.systemdServiceCrashlooping.window}]) > ${t.systemdServiceCrashlooping.restarts}`,
       for: t.systemdServiceCrashlooping.for,
       severity: 'warning',

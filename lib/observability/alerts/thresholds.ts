@@ -240,11 +240,21 @@ function checkThresholds(t: AlertThresholds, problems: string[]): void {
   problems.push(...stackThresholdProblems(t));
 }
 
-/** Defaults merged with the overrides, validated; throws naming each bad field and the fix. */
-export function resolveAlertThresholds(overrides: AlertThresholdOverrides = {}): AlertThresholds {
+function mergeAndCheck(overrides: AlertThresholdOverrides): { merged: AlertThresholds; problems: string[] } {
   const problems: string[] = [];
   const merged = merge(DEFAULT_ALERT_THRESHOLDS, overrides, 'thresholds', problems) as AlertThresholds;
   if (problems.length === 0) checkThresholds(merged, problems);
+  return { merged, problems };
+}
+
+/** Problems of the overrides, each `thresholds.<field path>: <what is allowed>`; empty when valid. */
+export function alertThresholdProblems(overrides: AlertThresholdOverrides = {}): string[] {
+  return mergeAndCheck(overrides).problems;
+}
+
+/** Defaults merged with the overrides, validated; throws naming each bad field and the fix. */
+export function resolveAlertThresholds(overrides: AlertThresholdOverrides = {}): AlertThresholds {
+  const { merged, problems } = mergeAndCheck(overrides);
   if (problems.length > 0) throw new Error(`Invalid alert thresholds:\n  - ${problems.join('\n  - ')}`);
   return merged;
 }
