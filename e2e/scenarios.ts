@@ -203,7 +203,12 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
     if (bad.length > 0) fail(`rules failing to evaluate: ${bad.map((r) => `${r.name}: ${r.lastError}`).join('; ')}`);
     report.check(`${groups.length} rule groups, ${rules.length} rules, all health "ok" on real data`);
 
-    const recordings = rules.filter((r) => r.type === 'recording');
+    // node-exporter reads the host (/proc, /sys) and is not run here: its recording rules
+    // (rule file node-exporter.rules.yaml) have no input, which is not a fault of theirs.
+    const notRun = /(^|\/)node-exporter(-\d+)?\.rules\.yaml$/;
+    const skipped = groups.filter((g) => notRun.test(String(g.file))).flatMap((g) => g.rules as Obj[]).filter((r) => r.type === 'recording');
+    if (skipped.length > 0) log(`  note: ${skipped.length} recording rules of node-exporter not checked for series (no node-exporter in this run)`);
+    const recordings = groups.filter((g) => !notRun.test(String(g.file))).flatMap((g) => g.rules as Obj[]).filter((r) => r.type === 'recording');
     if (recordings.length === 0) fail('no recording rules loaded');
     const missing = await waitFor('a series for every recording rule', async () => {
       const without: string[] = [];
