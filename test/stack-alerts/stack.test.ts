@@ -120,11 +120,13 @@ const generalCases: AlertCase[] = [
 
 function generalPins(t: { percent: number; for: string; severity: string }, gs: readonly RuleGroup[]): Pins {
   const pins = new Pins(gs);
-  // 400 targets of one job; the largest count of down targets under the threshold, and one more.
+  // 400 targets of one job: the most down targets strictly under the threshold, and the fewest
+  // strictly over it (never exactly at it: the mean of 0s and 1s is not exact in floating point).
   const n = 400;
   const under = Math.ceil((t.percent * n) / 100) - 1;
+  const over = Math.floor((t.percent * n) / 100) + 1;
   const targets = (down: number) => Array.from({ length: n }, (_, i) => up({ job: 'api', namespace: 'shop', pod: `api-${i}` }, i < down ? '0x3' : '1x3'));
-  pins.value('percent', 'TargetDown', t.severity, 1, targets(under + 1), targets(under), { job: 'api', namespace: 'shop' });
+  pins.value('percent', 'TargetDown', t.severity, 1, targets(over), targets(under), { job: 'api', namespace: 'shop' });
   const pair = [up({ job: 'api', namespace: 'shop', pod: 'a' }, `0x${30 + 10}`), up({ job: 'api', namespace: 'shop', pod: 'b' }, '0x40')];
   pins.duration('TargetDown', [{ field: 'for', severity: t.severity, for: t.for }], pair, { job: 'api', namespace: 'shop' }, [0, 0]);
   // The severity comes from the config: the fired alert carries it (checked by the duration case).
