@@ -8,7 +8,9 @@ import { disruptionBudget } from '../k8s/disruption-budget';
 import { externalEgress, networkPolicy, Peer } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
 import { container, httpProbe, sortKeys } from '../k8s/workload';
-import { makeAlert } from '../observability/alerts/common';
+import { makeAlert, UpstreamRunbooks } from '../observability/alerts/common';
+import { grafanaRequestsFailingAlert } from '../observability/alerts/stack';
+import type { AlertThresholdOverrides } from '../observability/alerts/thresholds';
 import { DashboardSpec, dashboardJson, stackDashboards, usedFolders } from '../observability/dashboards';
 import type { RuleGroup } from '../observability/rule-group';
 import { ScrapeTarget } from '../observability/scrape-target';
@@ -340,14 +342,17 @@ export class GrafanaChart extends ComponentChart {
       ],
     });
 
-    this.addRuleGroups([grafanaRuleGroup(this.ns, ctx.config.runbookBaseUrl)]);
+    this.addRuleGroups([grafanaRuleGroup(this.ns, ctx.config.runbookBaseUrl, { upstreamRunbooks: ctx.config.alerts.upstreamRunbooks, thresholds: ctx.config.alerts.thresholds })]);
   }
 }
 
 /** Grafana's own alerts: down, failing HTTP requests, failing datasource requests. */
-export function grafanaRuleGroup(namespace: string, runbookBaseUrl: string): RuleGroup {
+export function grafanaRuleGroup(
+  namespace: string,
+  runbookBaseUrl: string,
+  alertOptions: { readonly upstreamRunbooks?: UpstreamRunbooks; readonly thresholds?: AlertThresholdOverrides } = {},
+): RuleGroup {
   const sel = `job="grafana", namespace="${namespace}"`;
-  const requests = (extra = '') => `sum(rate(grafana_http_request_duration_seconds_count{${sel}${extra}}[5m]))`;
   return {
     name: 'grafana',
     rules: [
@@ -366,20 +371,7 @@ export function grafanaRuleGroup(namespace: string, runbookBaseUrl: string): Rul
         runbookBaseUrl,
         {},
       ),
-      makeAlert(
-        {
-          alert: 'GrafanaHighHttp5xxRatio',
-          // At least 0.05 requests/s (3 a minute) so that one failed request of two does not fire.
-          expr: `${requests(', status_code=~"5.."')}\n/\n${requests()}\n> 0.05\nand\n${requests()} > 0.05`,
-          for: '15m',
-          severity: 'warning',
-          summary: 'Grafana answers more than 5% of requests with 5xx',
-          description: '{{ $value | humanizePercentage }} of Grafana HTTP requests failed with a 5xx status over the last 5 minutes.',
-        },
-        'infrastructure',
-        runbookBaseUrl,
-        {},
-      ),
+      grafanaRequestsFailingAlert({ selector: sel, runbookBaseUrl, ...alertOptions }),
       makeAlert(
         {
           alert: 'GrafanaDatasourceErrors',

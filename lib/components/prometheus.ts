@@ -5,7 +5,9 @@ import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
 import { apiServerEgress, FlowRule, networkPolicy, Peer } from '../k8s/network-policy';
+import { generalAlerts } from '../observability/alerts/general';
 import { exporterAlerts, prometheusAlerts } from '../observability/alerts/metrics-pipeline';
+import { configReloaderAlerts } from '../observability/alerts/stack';
 import { ServiceRef } from '../k8s/service-ref';
 import { CONFIG_RELOADER_PORT, CONFIG_RELOADER_PORT_NAME, configReloader, container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { stackSelector } from '../k8s/labels';
@@ -212,8 +214,16 @@ export class PrometheusChart extends ComponentChart {
 
     this.scrapeTarget = new ScrapeTarget({ name, port: PROMETHEUS_PORT, portName: 'web' });
     const annotations = this.addScrapeTarget(this.scrapeTarget);
-    const { runbookBaseUrl, kubeStateMetrics, nodeExporter } = ctx.config;
-    this.addRuleGroups([prometheusAlerts({ runbookBaseUrl }), ...exporterAlerts({ runbookBaseUrl, kubeStateMetrics: kubeStateMetrics.enabled, nodeExporter: nodeExporter.enabled })]);
+    const { runbookBaseUrl, kubeStateMetrics, nodeExporter, alerts } = ctx.config;
+    const { upstreamRunbooks, thresholds } = alerts;
+    // The alerting pipeline as a whole (TargetDown, Watchdog, InfoInhibitor), Prometheus itself,
+    // the config reloaders of Prometheus and Alertmanager, and the exporters being up.
+    this.addRuleGroups([
+      generalAlerts({ runbookBaseUrl, upstreamRunbooks, thresholds }),
+      prometheusAlerts({ runbookBaseUrl, upstreamRunbooks, thresholds }),
+      configReloaderAlerts({ runbookBaseUrl, upstreamRunbooks }),
+      ...exporterAlerts({ runbookBaseUrl, kubeStateMetrics: kubeStateMetrics.enabled, nodeExporter: nodeExporter.enabled }),
+    ]);
 
     // ---- RBAC: exactly what discovery needs, no wildcards.
     this.serviceAccount(name);

@@ -1,3 +1,4 @@
+import type { UpstreamRunbooks } from '../observability/alerts/common';
 import type { AlertThresholdOverrides } from '../observability/alerts/thresholds';
 import type { SloDeclaration } from '../observability/slo/model';
 
@@ -432,13 +433,15 @@ export interface AlertsConfig {
    */
   readonly expectedTraffic?: readonly string[];
   /**
-   * Where the `runbook_url` of an alert that kube-prometheus also has (same name, same
-   * meaning) points: `'public'`, its public runbook at
-   * https://runbooks.prometheus-operator.dev/runbooks/<folder>/<alertname>; `'runbookBaseUrl'`,
-   * the environment's own runbooks (`<runbookBaseUrl>#<alert-name>`), like the stack's own
-   * alerts. @default 'public'
+   * Where the `runbook_url` of the alerts that kube-prometheus also has (same name, same
+   * meaning: `TargetDown`, `NodeFilesystemSpaceFillingUp`, `PrometheusRuleFailures`, ...) points:
+   * - `'public'`: the public runbooks of prometheus-operator,
+   *   `https://runbooks.prometheus-operator.dev/runbooks/<component>/<alertname in lower case>`;
+   * - `'runbookBaseUrl'`: your own, `<runbookBaseUrl>#<alert-name-in-kebab-case>`, like the
+   *   stack's own alerts.
+   * @default 'public'
    */
-  readonly upstreamRunbooks?: 'public' | 'runbookBaseUrl';
+  readonly upstreamRunbooks?: UpstreamRunbooks;
 }
 
 export interface SlosConfig {

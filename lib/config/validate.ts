@@ -1,4 +1,6 @@
 import { alertmanagerInput, alertmanagerInputProblems, ROUTING_CONFIG_FIELDS } from '../render/alertmanager';
+import { UPSTREAM_RUNBOOKS } from '../observability/alerts/common';
+import { alertThresholdProblems } from '../observability/alerts/thresholds';
 import type { AlertmanagerConfig, GrafanaConfig, ObjectStorageConfig, PodPeerConfig, Resources, StackConfig, StorageConfig } from './types';
 
 /** One problem: the field path (e.g. `prometheus.replicas`) and what is allowed. */
@@ -414,6 +416,12 @@ export function configProblems(config: StackConfig): ConfigProblem[] {
     }
   }
   c.resources('logCollector.resources', lc.resources);
+
+  if (config.alerts?.upstreamRunbooks !== undefined) c.oneOf('alerts.upstreamRunbooks', config.alerts.upstreamRunbooks, UPSTREAM_RUNBOOKS);
+  for (const problem of alertThresholdProblems(config.alerts?.thresholds)) {
+    const at = problem.indexOf(': ');
+    c.add(`alerts.${problem.slice(0, at)}`, problem.slice(at + 2));
+  }
 
   c.boolean('kubeStateMetrics.enabled', config.kubeStateMetrics.enabled);
   c.boolean('nodeExporter.enabled', config.nodeExporter.enabled);
