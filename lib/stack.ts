@@ -10,6 +10,7 @@ import { PrometheusChart } from './components/prometheus';
 import { AlertmanagerChart } from './components/alertmanager';
 import { AlertRulesChart } from './components/alert-rules';
 import { SlosChart } from './components/slos';
+import { ExtraRulesChart } from './components/extra-rules';
 import { LokiChart } from './components/loki';
 import { GrafanaChart } from './components/grafana';
 import { LogCollectorChart } from './components/log-collector';
@@ -25,10 +26,12 @@ export class MonitoringStack extends Construct {
   readonly config: StackConfig;
   readonly context: StackContext;
   /** The component charts in creation order; each becomes one file. */
-  readonly charts: ComponentChart[] = [];
+  readonly charts: readonly ComponentChart[];
+  private readonly componentCharts: ComponentChart[] = [];
 
   constructor(scope: Construct, id: string, config: StackConfig) {
     super(scope, id);
+    this.charts = this.componentCharts;
     this.config = validateConfig(config);
     this.context = { config, rules: new RuleRegistry() };
     const ctx = this.context;
@@ -94,12 +97,20 @@ export class MonitoringStack extends Construct {
       );
     }
 
+    // The user's own rule groups, after the stack's (a clash names both).
+    if ((config.alerts.extraRuleGroups ?? []).length > 0) this.add(new ExtraRulesChart(this, ctx));
+
     // Last: Prometheus mounts the rule groups of every component.
     prometheus?.addRulesConfigMap();
+    ctx.rules.seal(
+      prometheus
+        ? `Prometheus's rule files were written when MonitoringStack "${id}" was constructed`
+        : `MonitoringStack "${id}" is constructed`,
+    );
   }
 
   private add<T extends ComponentChart>(chart: T): T {
-    this.charts.push(chart);
+    this.componentCharts.push(chart);
     return chart;
   }
 }

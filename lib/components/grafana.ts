@@ -4,13 +4,15 @@ import { k8s } from 'cdk8s-plus-27';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
-import { networkPolicy, Peer } from '../k8s/network-policy';
+import { externalEgress, FlowRule, networkPolicy, Peer } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
 import { container, httpProbe, sortKeys } from '../k8s/workload';
 import { makeAlert } from '../observability/alerts/common';
 import { DashboardSpec, dashboardJson, stackDashboards, usedFolders } from '../observability/dashboards';
 import type { RuleGroup } from '../observability/rule-group';
 import { ScrapeTarget } from '../observability/scrape-target';
+import { userDashboardSpecs } from '../observability/user-dashboards';
+import type { GrafanaConfig, GrafanaSsoConfig } from '../config/types';
 import {
   dashboardFolderPath,
   DashboardFolderSpec,
@@ -18,7 +20,9 @@ import {
   defaultMetricsDatasourceUid,
   GRAFANA_ADMIN_SECRET_DIR,
   GRAFANA_DATA_DIR,
+  GRAFANA_OAUTH_SECRET_DIR,
   GRAFANA_PORT,
+  GenericOAuthIni,
   GRAFANA_PROVISIONING_DIR,
   renderDashboardProviders,
   renderDatasources,
@@ -123,6 +127,8 @@ export class GrafanaChart extends ComponentChart {
   readonly datasourcesYaml: string;
   readonly dashboardProvidersYaml: string;
   readonly dashboards: readonly DashboardSpec[];
+  /** Grafana's public URL (`root_url`): `grafana.externalUrl`, else derived from the Ingress. */
+  readonly rootUrl?: string;
 
   constructor(scope: Construct, ctx: StackContext, props: GrafanaProps) {
     super(scope, ctx, 'grafana', 'dashboards');
@@ -144,15 +150,25 @@ export class GrafanaChart extends ComponentChart {
       scrapeInterval: ctx.config.prometheus.scrapeInterval,
     };
     this.datasourcesYaml = renderDatasources(inputs);
-    this.grafanaIni = renderGrafanaIni({ rootUrl: cfg.externalUrl });
-    this.dashboards = stackDashboards({
-      metricsDatasource: defaultMetricsDatasourceUid(inputs),
-      namespace: this.ns,
-      thanos: ds.thanosQuery !== undefined,
-      loki: ds.loki !== undefined,
-      alertmanager: ds.alertmanager !== undefined,
-      logCollector: ctx.config.logCollector.enabled ? ctx.config.logCollector.kind : undefined,
-    });
+    this.rootUrl = grafanaRootUrl(cfg);
+    this.grafanaIni = renderGrafanaIni({ rootUrl: this.rootUrl, genericOAuth: cfg.sso ? genericOAuthIni(cfg.sso) : undefined });
+    this.dashboards = [
+      ...stackDashboards({
+        metricsDatasource: defaultMetricsDatasourceUid(inputs),
+        namespace: this.ns,
+        thanos: ds.thanosQuery !== undefined,
+        loki: ds.loki !== undefined,
+        alertmanager: ds.alertmanager !== undefined,
+        logCollector: ctx.config.logCollector.enabled ? ctx.config.logCollector.kind : undefined,
+      }),
+      ...userDashboardSpecs(cfg.dashboardFolders),
+    ];
+    const seen = new Map<string, string>();
+    for (const d of this.dashboards) {
+      const other = seen.get(d.fileName);
+      if (other !== undefined) throw new Error(`grafana: dashboard uid "${d.dashboard.uid}" is used in folder "${other}" and in folder "${d.folder.uid}"; dashboard uids must be unique`);
+      seen.set(d.fileName, d.folder.uid);
+    }
     const folders = usedFolders(this.dashboards);
     this.dashboardProvidersYaml = renderDashboardProviders(folders);
 
@@ -187,6 +203,9 @@ export class GrafanaChart extends ComponentChart {
       },
       cfg.storage ? { name: 'data', persistentVolumeClaim: { claimName: 'grafana-data' } } : { name: 'data', emptyDir: {} },
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+      ...(cfg.sso
+        ? [{ name: 'oauth', secret: { secretName: cfg.sso.clientSecret.name, defaultMode: 0o440, items: [{ key: cfg.sso.clientSecretKey ?? 'client-secret', path: 'client-secret' }] } }]
+        : []),
     ];
     const mounts: k8s.VolumeMount[] = [
       { name: 'config', mountPath: '/etc/grafana/grafana.ini', subPath: 'grafana.ini', readOnly: true },
@@ -195,6 +214,7 @@ export class GrafanaChart extends ComponentChart {
       { name: 'admin', mountPath: GRAFANA_ADMIN_SECRET_DIR, readOnly: true },
       { name: 'data', mountPath: GRAFANA_DATA_DIR },
       { name: 'tmp', mountPath: '/tmp' },
+      ...(cfg.sso ? [{ name: 'oauth', mountPath: GRAFANA_OAUTH_SECRET_DIR, readOnly: true }] : []),
     ];
     const dashboardMounts = dashboardVolumes(dashboardMaps);
     volumes.push(...dashboardMounts.volumes);
@@ -264,14 +284,35 @@ export class GrafanaChart extends ComponentChart {
     });
     this.service = new ServiceRef(name, this.ns, GRAFANA_PORT, GRAFANA_PORT_NAME, this.selector);
 
+    if (cfg.ingress) {
+      const ing = cfg.ingress;
+      new k8s.KubeIngress(this, 'ingress', {
+        metadata: this.meta(name, ing.annotations && Object.keys(ing.annotations).length > 0 ? { annotations: { ...ing.annotations } } : {}),
+        spec: {
+          ingressClassName: ing.className,
+          tls: ing.tlsSecret ? [{ hosts: [ing.host], secretName: ing.tlsSecret.name }] : undefined,
+          rules: [
+            {
+              host: ing.host,
+              http: {
+                paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name, port: { name: GRAFANA_PORT_NAME } } } }],
+              },
+            },
+          ],
+        },
+      });
+    }
+
     disruptionBudget(this, name, this.ns, this.selector, cfg.replicas);
 
     const ingressPeers: Peer[] = [];
     const ic = ctx.config.network.ingressController;
     if (ic) ingressPeers.push(ic.podLabels ? { namespace: ic.namespace, pods: ic.podLabels } : { namespace: ic.namespace });
-    const egress = [ds.thanosQuery, ds.prometheus, ds.loki, ds.alertmanager]
+    const egress: FlowRule[] = [ds.thanosQuery, ds.prometheus, ds.loki, ds.alertmanager]
       .filter((r): r is ServiceRef => r !== undefined)
       .map((r) => ({ peers: [r.namespace === this.ns ? { pods: r.podSelector } : { namespace: r.namespace, pods: r.podSelector }], ports: [{ port: r.port }] }));
+    // Single sign-on: Grafana itself calls the identity provider's token and user-info endpoints.
+    if (cfg.sso) egress.push(externalEgress(ctx.config, [cfg.sso.tokenUrl, cfg.sso.apiUrl].map(httpsPort)));
     networkPolicy(this, {
       name,
       namespace: this.ns,
@@ -285,6 +326,36 @@ export class GrafanaChart extends ComponentChart {
 
     this.addRuleGroups([grafanaRuleGroup(this.ns, ctx.config.runbookBaseUrl)]);
   }
+}
+
+/** Grafana's public URL: `externalUrl`, else `https://<ingress host>/` (`http://` without a TLS Secret). */
+export function grafanaRootUrl(cfg: GrafanaConfig): string | undefined {
+  if (cfg.externalUrl !== undefined) return cfg.externalUrl;
+  if (cfg.ingress) return `${cfg.ingress.tlsSecret ? 'https' : 'http'}://${cfg.ingress.host}/`;
+  return undefined;
+}
+
+/** The `[auth.generic_oauth]` inputs of a single sign-on config, with its documented defaults. */
+export function genericOAuthIni(sso: GrafanaSsoConfig): GenericOAuthIni {
+  return {
+    name: sso.name ?? 'SSO',
+    clientId: sso.clientId,
+    authUrl: sso.authUrl,
+    tokenUrl: sso.tokenUrl,
+    apiUrl: sso.apiUrl,
+    scopes: sso.scopes ?? ['openid', 'email', 'profile'],
+    usePkce: sso.usePkce ?? true,
+    roleAttributePath: sso.roleAttributePath,
+    allowedGroups: sso.allowedGroups,
+    groupsAttributePath: sso.groupsAttributePath,
+    allowedDomains: sso.allowedDomains,
+    disableLoginForm: sso.disableLoginForm ?? false,
+  };
+}
+
+function httpsPort(url: string): number {
+  const u = new URL(url);
+  return u.port ? Number(u.port) : 443;
 }
 
 /** Grafana's own alerts: down, failing HTTP requests, failing datasource requests. */

@@ -30,6 +30,8 @@ export const GRAFANA_PROVISIONING_DIR = '/etc/grafana/provisioning';
 export const GRAFANA_DASHBOARDS_DIR = '/var/lib/grafana-dashboards';
 /** Where the admin Secret is mounted (keys `admin-user`, `admin-password`). */
 export const GRAFANA_ADMIN_SECRET_DIR = '/etc/grafana/admin';
+/** Where the single sign-on client secret is mounted (one file, `client-secret`). */
+export const GRAFANA_OAUTH_SECRET_DIR = '/etc/grafana/oauth';
 
 export interface DatasourceInputs {
   /** Thanos Query's HTTP URL; when set it is the default datasource (deduplicated, long-term). */
@@ -182,6 +184,51 @@ export function renderDashboardProviders(folders: readonly DashboardFolderSpec[]
 export interface GrafanaIniInputs {
   /** Public URL (`[server] root_url`), e.g. `https://grafana.example.com`. @default Grafana's own (`http://localhost:3000/`) */
   readonly rootUrl?: string;
+  /** Generic OAuth 2.0 / OIDC login; the client secret is read from `GRAFANA_OAUTH_SECRET_DIR/client-secret`. @default none */
+  readonly genericOAuth?: GenericOAuthIni;
+}
+
+/** `[auth.generic_oauth]` of grafana.ini (see `GrafanaSsoConfig` for each field). */
+export interface GenericOAuthIni {
+  readonly name: string;
+  readonly clientId: string;
+  readonly authUrl: string;
+  readonly tokenUrl: string;
+  readonly apiUrl: string;
+  readonly scopes: readonly string[];
+  readonly usePkce: boolean;
+  readonly roleAttributePath?: string;
+  readonly allowedGroups?: readonly string[];
+  readonly groupsAttributePath?: string;
+  readonly allowedDomains?: readonly string[];
+  readonly disableLoginForm: boolean;
+}
+
+function oneLine(field: string, value: string): string {
+  if (/[\r\n]/.test(value) || value.trim() === '') throw new Error(`grafana.sso.${field}: "${value}" must be one non-empty line`);
+  return value;
+}
+
+function genericOAuthSection(o: GenericOAuthIni): Array<readonly [string, IniValue]> {
+  const keys: Array<readonly [string, IniValue]> = [
+    ['enabled', true],
+    ['name', oneLine('name', o.name)],
+    ['client_id', oneLine('clientId', o.clientId)],
+    ['client_secret', `$__file{${GRAFANA_OAUTH_SECRET_DIR}/client-secret}`],
+    ['scopes', o.scopes.map((s) => oneLine('scopes', s)).join(' ')],
+    ['auth_url', oneLine('authUrl', o.authUrl)],
+    ['token_url', oneLine('tokenUrl', o.tokenUrl)],
+    ['api_url', oneLine('apiUrl', o.apiUrl)],
+    ['use_pkce', o.usePkce],
+    // Users are created at their first login; who may log in is limited by the groups or domains below.
+    ['allow_sign_up', true],
+  ];
+  if (o.roleAttributePath !== undefined) keys.push(['role_attribute_path', oneLine('roleAttributePath', o.roleAttributePath)]);
+  if (o.groupsAttributePath !== undefined) keys.push(['groups_attribute_path', oneLine('groupsAttributePath', o.groupsAttributePath)]);
+  // A JSON list: group names may contain spaces.
+  if (o.allowedGroups !== undefined) keys.push(['allowed_groups', JSON.stringify(o.allowedGroups)]);
+  if (o.allowedDomains !== undefined) keys.push(['allowed_domains', o.allowedDomains.map((d) => oneLine('allowedDomains', d)).join(' ')]);
+  return keys;
 }
 
 type IniValue = string | number | boolean;
@@ -242,7 +289,9 @@ export function renderGrafanaIni(inputs: GrafanaIniInputs = {}): string {
       ],
     ],
     ['users', [['allow_sign_up', false], ['allow_org_create', false]]],
+    ...(inputs.genericOAuth?.disableLoginForm ? [['auth', [['disable_login_form', true]]] as const] : []),
     ['auth.anonymous', [['enabled', false]]],
+    ...(inputs.genericOAuth ? [['auth.generic_oauth', genericOAuthSection(inputs.genericOAuth)] as const] : []),
     ['snapshots', [['external_enabled', false]]],
     [
       'analytics',
