@@ -8,7 +8,7 @@ import { externalEgress, FlowRule, networkPolicy, Peer } from '../k8s/network-po
 import { ServiceRef } from '../k8s/service-ref';
 import { container, httpProbe, sortKeys } from '../k8s/workload';
 import { makeAlert } from '../observability/alerts/common';
-import { DashboardSpec, dashboardJson, stackDashboards, usedFolders } from '../observability/dashboards';
+import { dashboardJson, stackDashboards, usedFolders } from '../observability/dashboards';
 import type { RuleGroup } from '../observability/rule-group';
 import { ScrapeTarget } from '../observability/scrape-target';
 import { userDashboardSpecs } from '../observability/user-dashboards';
@@ -23,6 +23,7 @@ import {
   GRAFANA_OAUTH_SECRET_DIR,
   GRAFANA_PORT,
   GenericOAuthIni,
+  ProvisionedDashboard,
   GRAFANA_PROVISIONING_DIR,
   renderDashboardProviders,
   renderDatasources,
@@ -67,7 +68,7 @@ export interface DashboardConfigMap {
 }
 
 /** Split each folder's dashboards into ConfigMaps of at most `maxBytes` of data. */
-export function dashboardConfigMaps(specs: readonly DashboardSpec[], maxBytes: number = DASHBOARD_CONFIGMAP_MAX_BYTES): DashboardConfigMap[] {
+export function dashboardConfigMaps(specs: readonly ProvisionedDashboard[], maxBytes: number = DASHBOARD_CONFIGMAP_MAX_BYTES): DashboardConfigMap[] {
   const out: DashboardConfigMap[] = [];
   for (const folder of usedFolders(specs)) {
     const files = specs.filter((s) => s.folder.uid === folder.uid).map((s) => [s.fileName, dashboardJson(s.dashboard)] as const);
@@ -126,7 +127,7 @@ export class GrafanaChart extends ComponentChart {
   readonly grafanaIni: string;
   readonly datasourcesYaml: string;
   readonly dashboardProvidersYaml: string;
-  readonly dashboards: readonly DashboardSpec[];
+  readonly dashboards: readonly ProvisionedDashboard[];
   /** Grafana's public URL (`root_url`): `grafana.externalUrl`, else derived from the Ingress. */
   readonly rootUrl?: string;
 

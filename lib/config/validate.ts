@@ -7,6 +7,7 @@ import {
   DEFAULT_REPLICA_LABEL,
   JOB_CADVISOR,
   JOB_KUBELET,
+  JOB_POD_SIDECARS,
   JOB_PODS,
   JOB_SERVICE_ENDPOINTS,
   PROMETHEUS_SECRETS_DIR,
@@ -532,7 +533,7 @@ export function configProblems(config: StackConfig): ConfigProblem[] {
 const PROM_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** The stack's own scrape jobs (names an extra scrape config must not take). */
-const STACK_JOBS = [JOB_PODS, JOB_SERVICE_ENDPOINTS, JOB_KUBELET, JOB_CADVISOR, 'thanos-sidecar'];
+const STACK_JOBS = [JOB_PODS, JOB_POD_SIDECARS, JOB_SERVICE_ENDPOINTS, JOB_KUBELET, JOB_CADVISOR, 'thanos-sidecar'];
 
 function relabelProblems(c: Checker, path: string, configs: readonly RelabelConfig[] | undefined): void {
   (configs ?? []).forEach((r, i) => {

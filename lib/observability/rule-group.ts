@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import { toYaml } from '../render/yaml';
 import { promqlError } from './query';
 
@@ -69,6 +70,27 @@ export interface RuleFileGroup {
   readonly interval?: string;
   readonly limit?: number;
   readonly rules: readonly RuleFileRule[];
+}
+
+/**
+ * The groups of a Prometheus rule file (YAML text), for `alerts.extraRuleGroups`:
+ * `readPrometheusRuleFile(readFileSync('rules/checkout.yml', 'utf8'), 'rules/checkout.yml')`.
+ * Only the file's shape is checked here (a `groups` list of objects); the config check then
+ * validates every group like the stack's, naming `alerts.extraRuleGroups[i]...`.
+ */
+export function readPrometheusRuleFile(text: string, source = 'rule file'): RuleFileGroup[] {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (e) {
+    throw new Error(`${source}: not YAML: ${(e as Error).message}`);
+  }
+  const groups = (doc as { groups?: unknown } | null)?.groups;
+  if (typeof doc !== 'object' || doc === null || !Array.isArray(groups)) throw new Error(`${source}: not a Prometheus rule file (expected "groups:" with a list of groups)`);
+  groups.forEach((g, i) => {
+    if (typeof g !== 'object' || g === null || Array.isArray(g)) throw new Error(`${source}: groups[${i}] is not a rule group (an object with name and rules)`);
+  });
+  return groups as RuleFileGroup[];
 }
 
 /** The building block's form of a rule-file group (`keep_firing_for` -> `keepFiringFor`). */

@@ -1,7 +1,5 @@
-import type * as dash from '@grafana/grafana-foundation-sdk/dashboard';
 import type { DashboardFolderConfig, DashboardInput, DashboardModel, StackConfig } from '../config/types';
-import { DATASOURCE_UIDS } from '../render/grafana';
-import type { DashboardSpec } from './dashboards';
+import { DATASOURCE_UIDS, ProvisionedDashboard } from '../render/grafana';
 import { substituteVariables } from './dashboards/queries';
 import { logqlError, promqlError } from './query';
 
@@ -155,12 +153,12 @@ export function userDashboardProblems(config: StackConfig, takenUids: ReadonlySe
 }
 
 /** The user's dashboards as provisioned dashboards of their folders (checked by `userDashboardProblems`). */
-export function userDashboardSpecs(folders: readonly DashboardFolderConfig[] | undefined): DashboardSpec[] {
-  const out: DashboardSpec[] = [];
+export function userDashboardSpecs(folders: readonly DashboardFolderConfig[] | undefined): ProvisionedDashboard[] {
+  const out: ProvisionedDashboard[] = [];
   for (const folder of folders ?? []) {
     for (const input of folder.dashboards) {
       const model = dashboardModel(input);
-      out.push({ folder: { uid: folder.uid, title: folder.title }, fileName: `${String(model.uid)}.json`, dashboard: model as unknown as dash.Dashboard });
+      out.push({ folder: { uid: folder.uid, title: folder.title }, fileName: `${String(model.uid)}.json`, dashboard: model });
     }
   }
   return out;

@@ -144,6 +144,17 @@ export interface DashboardFolderSpec {
   readonly title: string;
 }
 
+/**
+ * One provisioned dashboard: its folder, its file name and its JSON model (the stack's own,
+ * built with the Grafana Foundation SDK, or one of yours).
+ */
+export interface ProvisionedDashboard {
+  readonly folder: DashboardFolderSpec;
+  /** `<uid>.json` */
+  readonly fileName: string;
+  readonly dashboard: { readonly uid?: string; readonly title?: string };
+}
+
 const FOLDER_UID = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
 
 /** The directory a folder's dashboards are mounted at. */

@@ -22,6 +22,10 @@ import { toYaml } from './yaml';
  *   instead (the old example config) scrapes the same port once per container, each copy
  *   with a different `container` label. `prometheus.io/path` and `prometheus.io/scheme`
  *   are optional (`/metrics`, `http`).
+ * - `kubernetes-pods-sidecar`: a pod's second metrics endpoint, a sidecar's (the app exporter
+ *   added by `addExporterSidecar`), annotated `observability-stack.io/metrics-port` (and
+ *   `-path`, `-scheme`) so the pod's `prometheus.io/*` stay its application's: both are
+ *   scraped. Same rules and labels as `kubernetes-pods`.
  * - `kubernetes-service-endpoints`: Services annotated the same way; `prometheus.io/port`
  *   is the endpoint (target) port number. Endpoints whose pod is itself annotated are
  *   dropped: that pod is already scraped by `kubernetes-pods`, once is enough.
@@ -69,6 +73,7 @@ export const DEFAULT_REPLICA_LABEL = 'prometheus_replica';
 export const DEFAULT_REPLICA_ENV_VAR = 'POD_NAME';
 
 export const JOB_PODS = 'kubernetes-pods';
+export const JOB_POD_SIDECARS = 'kubernetes-pods-sidecar';
 export const JOB_SERVICE_ENDPOINTS = 'kubernetes-service-endpoints';
 export const JOB_KUBELET = 'kubelet';
 export const JOB_CADVISOR = 'cadvisor';
@@ -280,7 +285,7 @@ function validate(input: PrometheusConfigInput): void {
       fail(`podLabelsToKeep["${k8sLabel}"]`, `"${promLabel}" is a label the stack already sets; choose another name`);
     }
   }
-  const jobs = new Set([JOB_PODS, JOB_SERVICE_ENDPOINTS, JOB_KUBELET, JOB_CADVISOR]);
+  const jobs = new Set([JOB_PODS, JOB_POD_SIDECARS, JOB_SERVICE_ENDPOINTS, JOB_KUBELET, JOB_CADVISOR]);
   (input.podScrapeJobs ?? []).forEach((j, i) => {
     const at = `podScrapeJobs[${i}]`;
     if (!DNS_LABEL.test(j.job)) fail(`${at}.job`, `"${j.job}" must be lower-case letters, digits and '-'`);
@@ -362,20 +367,22 @@ function podLabelCopies(input: PrometheusConfigInput): Obj[] {
 
 const DROP_FINISHED_PODS = relabel({ source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Succeeded|Failed', action: 'drop' });
 
-function podsJob(input: PrometheusConfigInput): Obj {
+function podsJob(input: PrometheusConfigInput, sidecar = false): Obj {
   const a = (name: string) => `__meta_kubernetes_pod_annotation_${name}`;
+  // `prometheus.io/port` etc., or `observability-stack.io/metrics-port` etc. (a sidecar's).
+  const key = (field: 'port' | 'path' | 'scheme') => a(sidecar ? `observability_stack_io_metrics_${field}` : `prometheus_io_${field}`);
   return {
-    job_name: JOB_PODS,
+    job_name: sidecar ? JOB_POD_SIDECARS : JOB_PODS,
     kubernetes_sd_configs: kubernetesSd('pod', input.namespaces),
     relabel_configs: [
-      relabel({ source_labels: [a('prometheus_io_scrape')], regex: 'true', action: 'keep' }),
+      ...(sidecar ? [] : [relabel({ source_labels: [a('prometheus_io_scrape')], regex: 'true', action: 'keep' })]),
       DROP_FINISHED_PODS,
       // The port annotation is required: without it, every declared port would be scraped.
-      relabel({ source_labels: [a('prometheus_io_port')], regex: '[0-9]+', action: 'keep' }),
+      relabel({ source_labels: [key('port')], regex: '[0-9]+', action: 'keep' }),
       // Exactly the (container, port) target whose port is the annotated one.
-      relabel({ source_labels: ['__meta_kubernetes_pod_container_port_number'], target_label: a('prometheus_io_port'), action: 'keepequal' }),
-      relabel({ source_labels: [a('prometheus_io_path')], regex: '(.+)', target_label: '__metrics_path__', replacement: '$1', action: 'replace' }),
-      relabel({ source_labels: [a('prometheus_io_scheme')], regex: '(https?)', target_label: '__scheme__', replacement: '$1', action: 'replace' }),
+      relabel({ source_labels: ['__meta_kubernetes_pod_container_port_number'], target_label: key('port'), action: 'keepequal' }),
+      relabel({ source_labels: [key('path')], regex: '(.+)', target_label: '__metrics_path__', replacement: '$1', action: 'replace' }),
+      relabel({ source_labels: [key('scheme')], regex: '(https?)', target_label: '__scheme__', replacement: '$1', action: 'replace' }),
       copy('__meta_kubernetes_pod_label_app_kubernetes_io_name', 'job'),
       copy('__meta_kubernetes_namespace', 'namespace'),
       copy('__meta_kubernetes_pod_name', 'pod'),
@@ -491,6 +498,7 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): Record<str
     },
     scrape_configs: [
       podsJob(input),
+      podsJob(input, true),
       serviceEndpointsJob(input),
       ...kubeletJobs(input),
       ...(input.podScrapeJobs ?? []).map(podScrapeJob),
