@@ -111,8 +111,10 @@ export function addExporterSidecar(workload: SidecarWorkload, props: ExporterSid
     port,
     mappingConfigMap: mapping,
   });
-  const container = k8s.toJson_Container(spec) as Record<string, unknown>;
-  obj.addJsonPatch(JsonPatch.add(`${podSpec}/containers/-`, container));
+  // cdk8s-plus workloads are generated L1 objects whose toJson() converts the patched object
+  // once more from their props shape (a Quantity or IntOrString is `{ value }` there, a plain
+  // string would be dropped): the patch carries the container in that shape.
+  obj.addJsonPatch(JsonPatch.add(`${podSpec}/containers/-`, spec));
 
   if (mapping !== undefined) {
     // A volume as every cdk8s-plus 2.x renders its own (`_toKube()`): the pod spec then lists it
@@ -132,5 +134,5 @@ export function addExporterSidecar(workload: SidecarWorkload, props: ExporterSid
     if (!selector || Object.keys(selector).length === 0) throw new Error(`${where}: podMonitorNamespace needs a workload with a selector (Deployment, StatefulSet, DaemonSet, Job), not a ${obj.kind}`);
     target.podMonitor(workload, props.podMonitorNamespace, { ...selector });
   }
-  return container;
+  return k8s.toJson_Container(spec) as Record<string, unknown>;
 }

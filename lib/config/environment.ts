@@ -122,11 +122,18 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** A fresh copy of plain data (the defaults are frozen; a config built from them is not). */
+function copy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copy);
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copy(v)]));
+  return value;
+}
+
 /** `over` on top of `base`: plain objects merge key by key; anything else in `over` replaces. */
 function merge(base: unknown, over: unknown): unknown {
-  if (over === undefined) return base;
+  if (over === undefined) return copy(base);
   if (isPlainObject(base) && isPlainObject(over)) {
-    const out: Record<string, unknown> = { ...base };
+    const out = copy(base) as Record<string, unknown>;
     for (const [key, value] of Object.entries(over)) out[key] = merge(base[key], value);
     return out;
   }

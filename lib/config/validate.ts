@@ -207,6 +207,10 @@ class Checker {
           this.add(`${path}.endpoint`, `${this.show(o.endpoint)} is not allowed; give the host (and port) without scheme or path, e.g. "s3.eu-west-1.amazonaws.com"`);
         }
         if (o.credentialsSecret) this.secret(`${path}.credentialsSecret`, o.credentialsSecret);
+        if (o.region !== undefined && !/^[a-z0-9-]+$/.test(o.region)) this.add(`${path}.region`, `${this.show(o.region)} is not a region name; use e.g. "eu-west-1"`);
+        else if (o.region === undefined && !o.credentialsSecret) {
+          this.add(`${path}.region`, 'is required without credentialsSecret (workload identity): the AWS SDK needs the bucket\'s region, e.g. "eu-west-1"');
+        }
         break;
       case 'gcs':
         this.bucket(`${path}.bucket`, o.bucket);
@@ -345,7 +349,12 @@ export function schemaProblems(config: unknown): ConfigProblem[] {
       const field = String(e.params.additionalProperty);
       const allowed = Object.keys((e.parentSchema as SchemaNode | undefined)?.properties ?? {});
       const near = allowed
-        .filter((a) => distance(a, field) <= Math.max(2, Math.floor(field.length / 4)) || (field.length >= 3 && a.toLowerCase().startsWith(field.toLowerCase())))
+        .filter(
+          (a) =>
+            distance(a, field) <= Math.max(2, Math.floor(field.length / 4)) ||
+            (field.length >= 3 && a.toLowerCase().startsWith(field.toLowerCase())) ||
+            (a.length >= 4 && field.toLowerCase().startsWith(a.toLowerCase())),
+        )
         .sort((a, b) => distance(a, field) - distance(b, field))[0];
       problems.push({
         path: join(path, field),
