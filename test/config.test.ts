@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { configProblems, ConfigValidationError, durationMs, production, quantityValue, staging, StackConfig, validateConfig } from '../lib/config';
-import { runSynth, synthesizeAll } from '../lib/synth';
+import { GENERATED_HEADER, runSynth, synthesizeAll } from '../lib/synth';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
 
@@ -152,18 +152,18 @@ describe('a failed synth writes nothing', () => {
     expect(existsSync(join(out, 'staging'))).toBe(false);
   });
 
-  test('good config: both environments are written and stale files are gone', () => {
+  test('good config: both environments are written and stale files of an earlier synth are gone', () => {
     const out = join(dir, 'dist');
-    mkdirSync(out);
-    writeFileSync(join(out, 'stale.yaml'), 'x: 1\n');
-    expect(runSynth([staging, production], out)).toBe(0);
+    mkdirSync(join(out, 'production', 'operator'), { recursive: true });
+    writeFileSync(join(out, 'production', 'operator', 'retired.yaml'), `${GENERATED_HEADER} for environment "production".\nkind: PodMonitor\n`);
+    expect(runSynth([staging, production], out, { stdout: () => undefined })).toBe(0);
     // Every synthesized file, nested folders included, is written with its exact content.
     const files = synthesizeAll([staging, production]);
     expect(files.has('production/operator/kustomization.yaml')).toBe(true);
     for (const [rel, content] of files) expect({ rel, same: readFileSync(join(out, rel), 'utf8') === content }).toEqual({ rel, same: true });
     expect(existsSync(join(out, 'staging', 'kustomization.yaml'))).toBe(true);
     expect(existsSync(join(out, 'production', 'kustomization.yaml'))).toBe(true);
-    expect(existsSync(join(out, 'stale.yaml'))).toBe(false);
+    expect(existsSync(join(out, 'production', 'operator', 'retired.yaml'))).toBe(false);
   });
 
   test('two environments with one name are refused', () => {
