@@ -6,6 +6,7 @@ import {
   CADVISOR_DROPPED_METRICS,
   JOB_CADVISOR,
   JOB_KUBELET,
+  JOB_POD_SIDECARS,
   JOB_PODS,
   JOB_SERVICE_ENDPOINTS,
   PrometheusConfigInput,
@@ -129,8 +130,8 @@ describe('renderPrometheusConfig', () => {
 
   test('rule files and scrape jobs', () => {
     expect(staging.rule_files).toEqual(['/etc/prometheus/rules/*.rules.yaml']);
-    expect((staging.scrape_configs as Obj[]).map((j) => j.job_name)).toEqual([JOB_PODS, JOB_SERVICE_ENDPOINTS, JOB_KUBELET, JOB_CADVISOR]);
-    expect((production.scrape_configs as Obj[]).map((j) => j.job_name)).toEqual([JOB_PODS, JOB_SERVICE_ENDPOINTS, JOB_KUBELET, JOB_CADVISOR, 'thanos-sidecar', 'federate-edge']);
+    expect((staging.scrape_configs as Obj[]).map((j) => j.job_name)).toEqual([JOB_PODS, JOB_POD_SIDECARS, JOB_SERVICE_ENDPOINTS, JOB_KUBELET, JOB_CADVISOR]);
+    expect((production.scrape_configs as Obj[]).map((j) => j.job_name)).toEqual([JOB_PODS, JOB_POD_SIDECARS, JOB_SERVICE_ENDPOINTS, JOB_KUBELET, JOB_CADVISOR, 'thanos-sidecar', 'federate-edge']);
     expect(job(production, 'federate-edge')).toEqual(PRODUCTION.extraScrapeConfigs![0]);
   });
 
@@ -151,7 +152,7 @@ describe('renderPrometheusConfig', () => {
     expect(job(production, JOB_KUBELET).tls_config).toEqual({ ca_file: SERVICE_ACCOUNT_CA_PATH });
     expect(job(production, JOB_CADVISOR)).toMatchObject({ metrics_path: '/metrics/cadvisor', metric_relabel_configs: [{ source_labels: ['__name__'], regex: CADVISOR_DROPPED_METRICS, action: 'drop' }] });
     const off = renderPrometheusConfig({ ...STAGING, kubelet: { enabled: false } }) as Obj;
-    expect((off.scrape_configs as Obj[]).map((j) => j.job_name)).toEqual([JOB_PODS, JOB_SERVICE_ENDPOINTS]);
+    expect((off.scrape_configs as Obj[]).map((j) => j.job_name)).toEqual([JOB_PODS, JOB_POD_SIDECARS, JOB_SERVICE_ENDPOINTS]);
   });
 
   test('cAdvisor drops only the high-cardinality series nobody reads', () => {

@@ -90,9 +90,11 @@ describe('the cdk8s CLI: --output and --stdout', () => {
     expect(execFileSync('git', ['status', '--porcelain', '--', 'dist'], { cwd: ROOT, encoding: 'utf8' })).toBe(distBefore);
   }, 120_000);
 
-  test('cdk8s synth --stdout prints every manifest once, as one valid YAML stream', () => {
+  test('cdk8s synth --stdout prints every manifest once, as one valid YAML stream, and leaves dist/ alone', () => {
+    const stamp = statSync(join(ROOT, 'dist', 'production', 'grafana.yaml')).mtimeMs;
     const res = cdk8s(['--stdout']);
     expect(res.status).toBe(0);
+    expect(statSync(join(ROOT, 'dist', 'production', 'grafana.yaml')).mtimeMs).toBe(stamp);
     const docs = parseAllDocuments(res.stdout);
     expect(docs.filter((d) => d.errors.length > 0)).toEqual([]);
     const printed = docs.map((d) => d.toJS()).filter(Boolean);
