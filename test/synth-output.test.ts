@@ -5,10 +5,10 @@ import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
 import { production, staging } from '../lib/config';
 import { GENERATED_HEADER, isCdk8sStdoutFolder, manifestStream, runSynth, synthesizeAll, writeOutput } from '../lib/synth';
-import { allObjects } from './support/synth';
+import { allObjects, REPO_SYNTH_OPTIONS } from './support/synth';
 
 const ROOT = join(__dirname, '..');
-const files = synthesizeAll([staging, production]);
+const files = synthesizeAll([staging, production], REPO_SYNTH_OPTIONS);
 
 let dir: string;
 beforeEach(() => {
