@@ -91,7 +91,8 @@ describe.each([
 
   test('a mapping ConfigMap named by string works beside volumes of the app\'s own', () => {
     const { chart, deployment } = app(plus);
-    deployment.addVolume(plus.Volume.fromEmptyDir(chart, 'cache', 'cache'));
+    // Each library's Deployment takes its own Volume (the union of both cannot be typed here).
+    (deployment.addVolume as (v: unknown) => void).call(deployment, plus.Volume.fromEmptyDir(chart, 'cache', 'cache'));
     addExporterSidecar(deployment, { source: 'stats', statsUrl: 'http://127.0.0.1:8080/stats', mappingConfigMap: 'checkout-mapping' });
     const volumes = deploymentOf(chart).spec.template.spec.volumes;
     expect(volumes).toEqual([{ name: 'cache', emptyDir: {} }, { name: 'exporter-mapping', configMap: { name: 'checkout-mapping' } }]);
