@@ -21,6 +21,11 @@ import { KubeStateMetricsChart, NodeExporterChart } from './components/infrastru
  * The whole stack of one environment: validates the config, then composes the
  * components. Data flows one way: config -> stack -> components; what one component
  * needs of another (a Service, a URL, a selector) is passed in by the stack.
+ *
+ * Everything is built in the constructor, from the config as it is then: the config's plain
+ * data is frozen (a later change throws instead of being ignored; class instances such as
+ * dashboard builders are left alone), and rule groups added to `context.rules` afterwards
+ * throw (declare them in `alerts.extraRuleGroups`).
  */
 export class MonitoringStack extends Construct {
   readonly config: StackConfig;
@@ -32,7 +37,7 @@ export class MonitoringStack extends Construct {
   constructor(scope: Construct, id: string, config: StackConfig) {
     super(scope, id);
     this.charts = this.componentCharts;
-    this.config = validateConfig(config);
+    this.config = freezePlainData(validateConfig(config));
     this.context = { config, rules: new RuleRegistry() };
     const ctx = this.context;
 
@@ -113,4 +118,15 @@ export class MonitoringStack extends Construct {
     this.componentCharts.push(chart);
     return chart;
   }
+}
+
+/** Freezes plain objects and arrays, deeply; anything else (class instances) is left as it is. */
+function freezePlainData<T>(value: T): T {
+  if (Array.isArray(value) || (typeof value === 'object' && value !== null && [Object.prototype, null].includes(Object.getPrototypeOf(value)))) {
+    if (!Object.isFrozen(value)) {
+      Object.freeze(value);
+      for (const v of Object.values(value as object)) freezePlainData(v);
+    }
+  }
+  return value;
 }

@@ -370,4 +370,17 @@ describe('construct-API additions after construction either work or throw', () =
     expect(() => stack.context.rules.add('mine', [group])).toThrow(/rule groups \[late\] come too late: Prometheus's rule files were written when MonitoringStack "prod" was constructed\. Declare your own groups in the config \(alerts\.extraRuleGroups\)/);
     expect(() => stack.charts[0].addRuleGroups([group])).toThrow(/come too late/);
   });
+
+  test('the config a stack was built from cannot be changed afterwards (it would not be seen)', () => {
+    const config = defineEnvironment({ ...(production as unknown as EnvironmentInput), environment: 'frozen' });
+    const stack = new MonitoringStack(Testing.app(), 'frozen', config);
+    expect(() => {
+      (stack.config.prometheus as { replicas: number }).replicas = 5;
+    }).toThrow(TypeError);
+    expect(() => (stack.config.slos.declarations as unknown[]).push({})).toThrow(TypeError);
+    // Before a stack is built from it, a config is yours to change.
+    const other = defineEnvironment({ ...(production as unknown as EnvironmentInput), environment: 'open' });
+    (other.prometheus as { replicas: number }).replicas = 5;
+    expect(other.prometheus.replicas).toBe(5);
+  });
 });
