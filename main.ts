@@ -1,8 +1,10 @@
 /**
- * The cdk8s app: builds every environment from its config and writes dist/<env>/.
- * Nothing is written unless every environment synthesizes cleanly.
+ * The cdk8s app: builds every environment from its config and writes <outdir>/<env>/.
+ * Nothing is written unless every environment synthesizes cleanly. The folder is the one
+ * `cdk8s synth` asks for (CDK8S_OUTDIR: `--output`, or a temporary one for `--stdout`),
+ * else dist/.
  */
-import { production, staging } from './lib/config';
-import { runSynth } from './lib/synth';
+import { production, runSynth, staging } from './lib';
 
-process.exitCode = runSynth([staging, production], process.env.OBS_STACK_OUTDIR ?? 'dist');
+const outdir = process.env.CDK8S_OUTDIR ?? process.env.OBS_STACK_OUTDIR ?? 'dist';
+process.exitCode = runSynth([staging, production], outdir, { regenerateHint: 'change lib/config and run `npm run synth`' });

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'fs';
 import { join, relative } from 'path';
 import { parse } from 'yaml';
 import { OPERATOR_DIR, synthesizeAll } from '../lib/synth';
-import { allObjects, describe as where, ENVIRONMENTS, freshSynth, objectsOf } from './support/synth';
+import { allObjects, describe as where, ENVIRONMENTS, freshSynth, objectsOf, REPO_SYNTH_OPTIONS } from './support/synth';
 import { toolPath } from './support/tools';
 
 const ROOT = join(__dirname, '..');
@@ -24,8 +24,8 @@ describe('GitOps output', () => {
   });
 
   test('two synths are byte-identical (no timestamps, no random suffixes, stable order)', () => {
-    const a = synthesizeAll(ENVIRONMENTS);
-    const b = synthesizeAll(ENVIRONMENTS);
+    const a = synthesizeAll(ENVIRONMENTS, REPO_SYNTH_OPTIONS);
+    const b = synthesizeAll(ENVIRONMENTS, REPO_SYNTH_OPTIONS);
     expect([...b.entries()]).toEqual([...a.entries()]);
   });
 

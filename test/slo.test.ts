@@ -1,5 +1,6 @@
 import { spawnSync } from 'child_process';
-import { readFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { parse } from 'yaml';
 import {
@@ -828,4 +829,25 @@ describe('scripts/slo.ts', () => {
     expect(usage.status).toBe(1);
     expect(usage.stderr).toContain('usage: npm run slo -- <spec.yml>');
   });
+
+  test('-o writes the rule file itself: promtool accepts it as npm run slo -- spec.yml -o rules.yml writes it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slo-cli-'));
+    try {
+      const out = join(dir, 'rules.yml');
+      // Through npm, as the README says: npm's banner goes to stdout, not into the file.
+      const res = spawnSync('npm', ['run', 'slo', '--', join(FIXTURES, 'checkout.yml'), '-o', out], { cwd: root, encoding: 'utf8' });
+      expect(res.status).toBe(0);
+      expect(res.stdout).toContain('> observability-stack@');
+      expect(res.stderr).toContain(`wrote ${out}: 2 SLOs`);
+      const text = readFileSync(out, 'utf8');
+      expect(text).toBe(`# Generated from checkout.yml by scripts/slo.ts (Sloth-compatible SLO rules). Do not edit.\n${sloRuleFile(checkout())}`);
+      expect(promtool(['check', 'rules', 'rules.yml'], { cwd: dir }).status).toBe(0);
+      // An invalid spec writes nothing.
+      const bad = run(join(FIXTURES, 'invalid.yml'), '-o', join(dir, 'bad.yml'));
+      expect(bad.status).toBe(1);
+      expect(existsSync(join(dir, 'bad.yml'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -5,15 +5,17 @@ import type { StorageConfig } from '../config/types';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
-import { externalEgress, networkPolicy, Peer } from '../k8s/network-policy';
+import { externalEgress, FlowRule, networkPolicy, Peer } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
 import { container, httpProbe, sortKeys } from '../k8s/workload';
 import { makeAlert, UpstreamRunbooks } from '../observability/alerts/common';
 import { grafanaRequestsFailingAlert } from '../observability/alerts/stack';
 import type { AlertThresholdOverrides } from '../observability/alerts/thresholds';
-import { DashboardSpec, dashboardJson, stackDashboards, usedFolders } from '../observability/dashboards';
+import { dashboardJson, stackDashboards, usedFolders } from '../observability/dashboards';
 import type { RuleGroup } from '../observability/rule-group';
 import { ScrapeTarget } from '../observability/scrape-target';
+import { userDashboardSpecs } from '../observability/user-dashboards';
+import type { GrafanaConfig, GrafanaSsoConfig } from '../config/types';
 import {
   dashboardFolderPath,
   DashboardFolderSpec,
@@ -24,7 +26,10 @@ import {
   GRAFANA_DATABASE_SECRET_DIR,
   GRAFANA_DATABASE_SECRET_KEYS,
   GRAFANA_HA_PORT,
+  GRAFANA_OAUTH_SECRET_DIR,
   GRAFANA_PORT,
+  GenericOAuthIni,
+  ProvisionedDashboard,
   GRAFANA_PROVISIONING_DIR,
   renderDashboardProviders,
   renderDatasources,
@@ -72,7 +77,7 @@ export interface DashboardConfigMap {
 }
 
 /** Split each folder's dashboards into ConfigMaps of at most `maxBytes` of data. */
-export function dashboardConfigMaps(specs: readonly DashboardSpec[], maxBytes: number = DASHBOARD_CONFIGMAP_MAX_BYTES): DashboardConfigMap[] {
+export function dashboardConfigMaps(specs: readonly ProvisionedDashboard[], maxBytes: number = DASHBOARD_CONFIGMAP_MAX_BYTES): DashboardConfigMap[] {
   const out: DashboardConfigMap[] = [];
   for (const folder of usedFolders(specs)) {
     const files = specs.filter((s) => s.folder.uid === folder.uid).map((s) => [s.fileName, dashboardJson(s.dashboard)] as const);
@@ -133,7 +138,9 @@ export class GrafanaChart extends ComponentChart {
   readonly grafanaIni: string;
   readonly datasourcesYaml: string;
   readonly dashboardProvidersYaml: string;
-  readonly dashboards: readonly DashboardSpec[];
+  readonly dashboards: readonly ProvisionedDashboard[];
+  /** Grafana's public URL (`root_url`): `grafana.externalUrl`, else derived from the Ingress. */
+  readonly rootUrl?: string;
 
   constructor(scope: Construct, ctx: StackContext, props: GrafanaProps) {
     super(scope, ctx, 'grafana', 'dashboards');
@@ -157,19 +164,30 @@ export class GrafanaChart extends ComponentChart {
       scrapeInterval: ctx.config.prometheus.scrapeInterval,
     };
     this.datasourcesYaml = renderDatasources(inputs);
+    this.rootUrl = grafanaRootUrl(cfg);
     this.grafanaIni = renderGrafanaIni({
-      rootUrl: cfg.externalUrl,
+      rootUrl: this.rootUrl,
       database: cfg.database ? { type: cfg.database.type, host: cfg.database.host, name: cfg.database.name, sslMode: cfg.database.sslMode } : undefined,
       haPeers: clustered ? `${headlessName}.${this.ns}.svc:${GRAFANA_HA_PORT}` : undefined,
+      genericOAuth: cfg.sso ? genericOAuthIni(cfg.sso) : undefined,
     });
-    this.dashboards = stackDashboards({
-      metricsDatasource: defaultMetricsDatasourceUid(inputs),
-      namespace: this.ns,
-      thanos: ds.thanosQuery !== undefined,
-      loki: ds.loki !== undefined,
-      alertmanager: ds.alertmanager !== undefined,
-      logCollector: ctx.config.logCollector.enabled ? ctx.config.logCollector.kind : undefined,
-    });
+    this.dashboards = [
+      ...stackDashboards({
+        metricsDatasource: defaultMetricsDatasourceUid(inputs),
+        namespace: this.ns,
+        thanos: ds.thanosQuery !== undefined,
+        loki: ds.loki !== undefined,
+        alertmanager: ds.alertmanager !== undefined,
+        logCollector: ctx.config.logCollector.enabled ? ctx.config.logCollector.kind : undefined,
+      }),
+      ...userDashboardSpecs(cfg.dashboardFolders),
+    ];
+    const seen = new Map<string, string>();
+    for (const d of this.dashboards) {
+      const other = seen.get(d.fileName);
+      if (other !== undefined) throw new Error(`grafana: dashboard uid "${d.dashboard.uid}" is used in folder "${other}" and in folder "${d.folder.uid}"; dashboard uids must be unique`);
+      seen.set(d.fileName, d.folder.uid);
+    }
     const folders = usedFolders(this.dashboards);
     this.dashboardProvidersYaml = renderDashboardProviders(folders);
 
@@ -220,6 +238,9 @@ export class GrafanaChart extends ComponentChart {
           ]
         : []),
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+      ...(cfg.sso
+        ? [{ name: 'oauth', secret: { secretName: cfg.sso.clientSecret.name, defaultMode: 0o440, items: [{ key: cfg.sso.clientSecretKey ?? 'client-secret', path: 'client-secret' }] } }]
+        : []),
     ];
     const mounts: k8s.VolumeMount[] = [
       { name: 'config', mountPath: '/etc/grafana/grafana.ini', subPath: 'grafana.ini', readOnly: true },
@@ -229,6 +250,7 @@ export class GrafanaChart extends ComponentChart {
       { name: 'data', mountPath: GRAFANA_DATA_DIR },
       ...(cfg.database ? [{ name: 'database', mountPath: GRAFANA_DATABASE_SECRET_DIR, readOnly: true }] : []),
       { name: 'tmp', mountPath: '/tmp' },
+      ...(cfg.sso ? [{ name: 'oauth', mountPath: GRAFANA_OAUTH_SECRET_DIR, readOnly: true }] : []),
     ];
     const dashboardMounts = dashboardVolumes(dashboardMaps);
     volumes.push(...dashboardMounts.volumes);
@@ -316,15 +338,36 @@ export class GrafanaChart extends ComponentChart {
     }
     this.service = new ServiceRef(name, this.ns, GRAFANA_PORT, GRAFANA_PORT_NAME, this.selector);
 
+    if (cfg.ingress) {
+      const ing = cfg.ingress;
+      new k8s.KubeIngress(this, 'ingress', {
+        metadata: this.meta(name, ing.annotations && Object.keys(ing.annotations).length > 0 ? { annotations: { ...ing.annotations } } : {}),
+        spec: {
+          ingressClassName: ing.className,
+          tls: ing.tlsSecret ? [{ hosts: [ing.host], secretName: ing.tlsSecret.name }] : undefined,
+          rules: [
+            {
+              host: ing.host,
+              http: {
+                paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name, port: { name: GRAFANA_PORT_NAME } } } }],
+              },
+            },
+          ],
+        },
+      });
+    }
+
     disruptionBudget(this, name, this.ns, this.selector, cfg.replicas);
 
     const ingressPeers: Peer[] = [];
     const ic = ctx.config.network.ingressController;
     if (ic) ingressPeers.push(ic.podLabels ? { namespace: ic.namespace, pods: ic.podLabels } : { namespace: ic.namespace });
-    const egress = [ds.thanosQuery, ds.prometheus, ds.loki, ds.alertmanager]
+    const egress: FlowRule[] = [ds.thanosQuery, ds.prometheus, ds.loki, ds.alertmanager]
       .filter((r): r is ServiceRef => r !== undefined)
       .map((r) => ({ peers: [r.namespace === this.ns ? { pods: r.podSelector } : { namespace: r.namespace, pods: r.podSelector }], ports: [{ port: r.port }] }));
     const haPorts = [{ port: GRAFANA_HA_PORT }, { port: GRAFANA_HA_PORT, protocol: 'UDP' as const }];
+    // Single sign-on: Grafana itself calls the identity provider's token and user-info endpoints.
+    if (cfg.sso) egress.push(externalEgress(ctx.config, [cfg.sso.tokenUrl, cfg.sso.apiUrl].map(httpsPort)));
     networkPolicy(this, {
       name,
       namespace: this.ns,
@@ -344,6 +387,36 @@ export class GrafanaChart extends ComponentChart {
 
     this.addRuleGroups([grafanaRuleGroup(this.ns, ctx.config.runbookBaseUrl, { upstreamRunbooks: ctx.config.alerts.upstreamRunbooks, thresholds: ctx.config.alerts.thresholds })]);
   }
+}
+
+/** Grafana's public URL: `externalUrl`, else `https://<ingress host>/` (`http://` without a TLS Secret). */
+export function grafanaRootUrl(cfg: GrafanaConfig): string | undefined {
+  if (cfg.externalUrl !== undefined) return cfg.externalUrl;
+  if (cfg.ingress) return `${cfg.ingress.tlsSecret ? 'https' : 'http'}://${cfg.ingress.host}/`;
+  return undefined;
+}
+
+/** The `[auth.generic_oauth]` inputs of a single sign-on config, with its documented defaults. */
+export function genericOAuthIni(sso: GrafanaSsoConfig): GenericOAuthIni {
+  return {
+    name: sso.name ?? 'SSO',
+    clientId: sso.clientId,
+    authUrl: sso.authUrl,
+    tokenUrl: sso.tokenUrl,
+    apiUrl: sso.apiUrl,
+    scopes: sso.scopes ?? ['openid', 'email', 'profile'],
+    usePkce: sso.usePkce ?? true,
+    roleAttributePath: sso.roleAttributePath,
+    allowedGroups: sso.allowedGroups,
+    groupsAttributePath: sso.groupsAttributePath,
+    allowedDomains: sso.allowedDomains,
+    disableLoginForm: sso.disableLoginForm ?? false,
+  };
+}
+
+function httpsPort(url: string): number {
+  const u = new URL(url);
+  return u.port ? Number(u.port) : 443;
 }
 
 /** Grafana's own alerts: down, failing HTTP requests, failing datasource requests. */

@@ -1,4 +1,5 @@
 export * from './types';
 export * from './validate';
+export * from './environment';
 export { staging } from './staging';
 export { production } from './production';

@@ -5,11 +5,14 @@ import { OutputFiles, synthesizeAll } from '../../lib/synth';
 
 export const ENVIRONMENTS: readonly StackConfig[] = [staging, production];
 
+/** What main.ts passes: the header of the repo's own dist/ files names the repo's command. */
+export const REPO_SYNTH_OPTIONS = { regenerateHint: 'change lib/config and run `npm run synth`' } as const;
+
 let cached: OutputFiles | undefined;
 
 /** A fresh in-memory synth of both environments (cached per test file). */
 export function freshSynth(): OutputFiles {
-  cached ??= synthesizeAll(ENVIRONMENTS);
+  cached ??= synthesizeAll(ENVIRONMENTS, REPO_SYNTH_OPTIONS);
   return cached;
 }
 
