@@ -31,3 +31,11 @@ export const IMAGES = {
 } as const;
 
 export type ImageName = keyof typeof IMAGES;
+
+/**
+ * Every image an environment deploys may use: the pinned ones above and the images its config
+ * names (the exporter's, which you build and push). The policy suite's `pinnedImages`.
+ */
+export function environmentImages(config: { readonly exporter: { readonly image?: string } }): string[] {
+  return [...Object.values(IMAGES), ...(config.exporter.image ? [config.exporter.image] : [])];
+}

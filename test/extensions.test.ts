@@ -6,7 +6,7 @@ import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { parse } from 'yaml';
 import { agentsNamespace } from '../lib/components/namespace';
 import { configProblems, defineEnvironment, EnvironmentInput, production, StackConfig } from '../lib/config';
-import { IMAGES } from '../lib/images';
+import { environmentImages } from '../lib/images';
 import { checkPolicies, Obj, secretFindings } from '../lib/policy';
 import { readPrometheusRuleFile } from '../lib/observability/rule-group';
 import { MonitoringStack } from '../lib/stack';
@@ -126,7 +126,7 @@ describe('every object of the extended environment is valid and passes the polic
   );
 
   test('policies (restricted, resources, probes, RBAC, network), and no secret value anywhere', () => {
-    const violations = checkPolicies({ objects: objects as Obj[], pinnedImages: Object.values(IMAGES), agentsNamespace: agentsNamespace(extended.namespace), requireSpread: true });
+    const violations = checkPolicies({ objects: objects as Obj[], pinnedImages: environmentImages(extended), agentsNamespace: agentsNamespace(extended.namespace), requireSpread: true });
     expect(violations.map((v) => `${v.object} [${v.rule}] ${v.detail}`)).toEqual([]);
     expect([...files].flatMap(([file, text]) => secretFindings(text).map((f) => `${file}:${f.line} ${f.name}`))).toEqual([]);
   });

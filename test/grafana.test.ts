@@ -4,7 +4,7 @@ import { production, staging } from '../lib/config';
 import type { StackConfig } from '../lib/config';
 import { dashboardConfigMaps, dashboardVolumes, GrafanaChart, GrafanaDatasourceRefs, grafanaRuleGroup, GRAFANA_UID } from '../lib/components/grafana';
 import { agentsNamespace } from '../lib/components/namespace';
-import { IMAGES } from '../lib/images';
+import { environmentImages, IMAGES } from '../lib/images';
 import { ServiceRef } from '../lib/k8s/service-ref';
 import { checkPolicies, secretFindings } from '../lib/policy';
 import { toYamlDocuments } from '../lib/render/yaml';
@@ -385,7 +385,7 @@ ${series('/api/search', '500', '0+0.1x40')}
   it('passes the stack\'s policy suite (restricted, resources, probes, pinned images, availability, network) and secret scan', () => {
     for (const config of [staging, production]) {
       const objs = synth(config).objects;
-      const ctx = { objects: objs, pinnedImages: Object.values(IMAGES), agentsNamespace: agentsNamespace(config.namespace), requireSpread: config.environment === 'production' };
+      const ctx = { objects: objs, pinnedImages: environmentImages(config), agentsNamespace: agentsNamespace(config.namespace), requireSpread: config.environment === 'production' };
       expect(checkPolicies(ctx).map((v) => `${v.object} [${v.rule}] ${v.detail}`)).toEqual([]);
       expect(secretFindings(toYamlDocuments(objs))).toEqual([]);
     }

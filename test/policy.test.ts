@@ -1,11 +1,11 @@
-import { IMAGES } from '../lib/images';
+import { environmentImages, IMAGES } from '../lib/images';
 import { agentsNamespace } from '../lib/components/namespace';
 import { checkPolicies, hasHostAccessException, isWorkload, Obj, PolicyContext, RULES, secretFindings } from '../lib/policy';
 import { ENVIRONMENTS, freshSynth, objectsOf } from './support/synth';
 
 function context(env: string, objects: Obj[]): PolicyContext {
   const config = ENVIRONMENTS.find((c) => c.environment === env)!;
-  return { objects, pinnedImages: Object.values(IMAGES), agentsNamespace: agentsNamespace(config.namespace), requireSpread: env === 'production' };
+  return { objects, pinnedImages: environmentImages(config), agentsNamespace: agentsNamespace(config.namespace), requireSpread: env === 'production' };
 }
 
 describe.each(ENVIRONMENTS.map((c) => c.environment))('%s', (env) => {
@@ -102,7 +102,7 @@ describe('each policy rejects a bad object', () => {
         container: { volumeMounts: [{ name: 'logs', mountPath: '/var/log/pods', readOnly }] },
       });
     expect(violations([agent('monitoring-node-agents', true)], 'restricted')).toEqual([]);
-    expect(violations([agent('monitoring-node-agents', false)], 'restricted')).toEqual(['container app mounts hostPath volume logs writable']);
+    expect(violations([agent('monitoring-node-agents', false)], 'restricted')).toEqual(['container app mounts hostPath volume logs writable (only folders under /var/lib/observability-stack/ may be written)']);
     expect(violations([agent('monitoring', true)], 'restricted')).toEqual(['host-access exception outside the agents namespace monitoring-node-agents']);
   });
 

@@ -665,7 +665,7 @@ describe('promtool', () => {
     const perPair = (s: Slo, name: string) => [
       {
         name,
-        rules: s.pageAlert!.windows.map((w) => ({ alert: name, expr: burnRateAlertExpression(s, w), for: s.pageAlert!.for, labels: { sloth_severity: 'page', sloth_alert_window: windowPairName(w) } })),
+        rules: s.pageAlert!.windows.map((w) => ({ alert: name, expr: burnRateAlertExpression(s, w), for: s.pageAlert!.for, labels: { severity: 'critical', sloth_severity: 'page', sloth_alert_window: windowPairName(w) } })),
       },
     ];
     expect(alertsOnly(slo(), 'x')[0].rules).toHaveLength(1);
@@ -695,7 +695,8 @@ describe('promtool', () => {
             eval_time: '2m',
             alertname: 'Single',
             exp_alerts: ['1h/5m', '6h/30m'].map((pair) => ({
-              exp_labels: { sloth_alert_window: pair, sloth_id: 'api-availability', sloth_service: 'api', sloth_severity: 'page', sloth_slo: 'availability' },
+              // No `severity` in the spec: the page alert gets `critical` (issue 15 item 8).
+              exp_labels: { severity: 'critical', sloth_alert_window: pair, sloth_id: 'api-availability', sloth_service: 'api', sloth_severity: 'page', sloth_slo: 'availability' },
               exp_annotations: {
                 title: '(page) api availability SLO error budget burn rate is too fast.',
                 summary: 'api availability SLO error budget burn rate is over expected.',
@@ -713,8 +714,8 @@ describe('promtool', () => {
             expr: 'ALERTS_FOR_STATE{alertname="Single"}',
             eval_time: '12m',
             exp_samples: [
-              { labels: `ALERTS_FOR_STATE{alertname="Single", ${ids}, sloth_alert_window="1h/5m", sloth_severity="page"}`, value: 600 },
-              { labels: `ALERTS_FOR_STATE{alertname="Single", ${ids}, sloth_alert_window="6h/30m", sloth_severity="page"}`, value: 0 },
+              { labels: `ALERTS_FOR_STATE{alertname="Single", severity="critical", ${ids}, sloth_alert_window="1h/5m", sloth_severity="page"}`, value: 600 },
+              { labels: `ALERTS_FOR_STATE{alertname="Single", severity="critical", ${ids}, sloth_alert_window="6h/30m", sloth_severity="page"}`, value: 0 },
             ],
           },
         ],

@@ -5,7 +5,7 @@ import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
 import { endpointEgress, Endpoint, hostPortEndpoint, networkPolicy, Peer } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
-import { configReloader, container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
+import { CONFIG_RELOADER_PORT, configReloader, container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { alertmanagerAlerts } from '../observability/alerts/stack';
 import { ScrapeTarget } from '../observability/scrape-target';
 import { alertmanagerConfigYaml, AlertmanagerConfigInput, alertmanagerInput, alertmanagerSecretKeys, SecretKeyRequirement } from '../render/alertmanager';
@@ -53,6 +53,8 @@ export class AlertmanagerChart extends ComponentChart {
 
     const target = new ScrapeTarget({ name, port: ALERTMANAGER_PORT, portName: 'web' });
     const annotations = this.addScrapeTarget(target);
+    // The config reloader's metrics: the `config-reloader` job (and its PodMonitor) scrape them.
+    this.addMetricsPort(CONFIG_RELOADER_PORT);
     const { upstreamRunbooks, thresholds } = ctx.config.alerts;
     this.addRuleGroups([alertmanagerAlerts({ runbookBaseUrl: ctx.config.runbookBaseUrl, upstreamRunbooks, thresholds, job: name, expectedMembers: cfg.replicas })]);
 

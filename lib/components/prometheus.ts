@@ -194,6 +194,7 @@ export class PrometheusChart extends ComponentChart {
 
     // The config reloaders of the stack's pods, in this namespace: one job for all.
     const reloaders = new ScrapeTarget({ name: CONFIG_RELOADER_JOB, job: CONFIG_RELOADER_JOB, port: CONFIG_RELOADER_PORT, portName: CONFIG_RELOADER_PORT_NAME });
+    this.addMetricsPort(CONFIG_RELOADER_PORT);
     reloaders.podMonitor(this, this.ns, stackSelector(ctx.config));
 
     const k8sParts = ctx.config.kubernetesComponents ?? {};
@@ -255,20 +256,6 @@ export class PrometheusChart extends ComponentChart {
       new k8s.KubeRoleBinding(this, `rolebinding-${namespace}`, {
         metadata: { name: clusterName, namespace },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: clusterName },
-        subjects: [{ kind: 'ServiceAccount', name, namespace: this.ns }],
-      });
-    }
-
-    // Discovery restricted to named namespaces (none in the stack's own config today).
-    for (const { namespace, rules } of access.namespaceRules) {
-      const roleName = `${this.ns}-prometheus`;
-      new k8s.KubeRole(this, `role-${namespace}`, {
-        metadata: { name: roleName, namespace },
-        rules: rules.map((r) => ('nonResourceURLs' in r ? { nonResourceUrLs: [...r.nonResourceURLs], verbs: [...r.verbs] } : { apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
-      });
-      new k8s.KubeRoleBinding(this, `rolebinding-${namespace}`, {
-        metadata: { name: roleName, namespace },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
         subjects: [{ kind: 'ServiceAccount', name, namespace: this.ns }],
       });
     }
@@ -376,12 +363,11 @@ export class PrometheusChart extends ComponentChart {
       ingress: [
         // The HTTP API (PromQL).
         { peers: props.queriers, ports: [{ port: PROMETHEUS_PORT }] },
-        // Its own metrics and the sidecars': every replica scrapes the others (a pod always
-        // reaches itself), the other scrapers its own metrics only.
+        // Its own metrics and its config reloader's (the `config-reloader` job and PodMonitor):
+        // every replica scrapes the others (a pod always reaches itself), other scrapers too;
+        // the sidecars' metrics only the replicas.
         this.scrapeIngress([...replicas, ...props.scrapers]),
         { peers: replicas, ports: sidecarMetricsPorts.map((port) => ({ port })) },
-        // The config-reloader job: the replicas scrape each other's reloaders.
-        { peers: replicas, ports: [{ port: CONFIG_RELOADER_PORT }] },
         ...sidecarPorts.map((p) => ({ peers: p.clients, ports: [{ port: p.port }] })),
       ],
       egress: [

@@ -595,7 +595,7 @@ describe('runbook links and config', () => {
     expect(msgs(withAlerts({ upstreamRunbooks: 'wiki' }))).toEqual(['alerts.upstreamRunbooks: "wiki" is not allowed; use one of "public", "runbookBaseUrl"']);
     expect(msgs(withAlerts({ thresholds: { node: { conntrack: { usedRatio: 75 } } } }))).toEqual(['alerts.thresholds.node.conntrack.usedRatio: 75 must be a fraction strictly between 0 and 1 (e.g. 0.05 for 5%)']);
     expect(msgs(withAlerts({ thresholds: { node: { conntrak: {} } } }))).toEqual([
-      'alerts.thresholds.node.conntrak: unknown field; allowed fields are filesystemSpaceFillingUp, filesystemAlmostOutOfSpace, filesystemFilesFillingUp, filesystemAlmostOutOfFiles, networkErrors, conntrack, clockSkew, fileDescriptors, cpuHighUsage, systemSaturation, memoryMajorPageFaults, memoryHighUtilization, diskIOSaturation, systemdServiceCrashlooping, networkInterfaceFlapping',
+      'alerts.thresholds.node.conntrak: unknown field of alerts.thresholds.node (did you mean "conntrack"?); allowed: filesystemSpaceFillingUp, filesystemAlmostOutOfSpace, filesystemFilesFillingUp, filesystemAlmostOutOfFiles, networkErrors, conntrack, clockSkew, fileDescriptors, cpuHighUsage, systemSaturation, memoryMajorPageFaults, memoryHighUtilization, diskIOSaturation, systemdServiceCrashlooping, networkInterfaceFlapping',
     ]);
     expect(msgs(withAlerts({ thresholds: { prometheus: { remoteWriteBehind: { for: '15 min' } }, alertmanager: { failedToSendAlerts: { ratio: 0 } } } }))).toEqual([
       'alerts.thresholds.prometheus.remoteWriteBehind.for: "15 min" is not a positive Prometheus duration; use e.g. "5m", "1h" or "4d"',
