@@ -99,7 +99,7 @@ describe('config validation names the field and what is allowed', () => {
       'kubernetesComponents.controllerManager: "yes" is not allowed; true or false is required',
     ]);
     expect(messages({ ...production, kubernetesComponents: { controllerManager: true, scheduler: true, kubeletTls: 'cluster-ca' } })).toEqual([]);
-    expect(messages({ ...production, kubernetesComponents: [] as unknown as StackConfig['kubernetesComponents'] })).toEqual(['kubernetesComponents: [] is not allowed; use an object such as { controllerManager: true }']);
+    expect(messages({ ...production, kubernetesComponents: [] as unknown as StackConfig['kubernetesComponents'] })).toEqual(['kubernetesComponents: [] is not allowed; an object is required']);
   });
 
   test('network: API server endpoints, other scrapers, NodeLocal DNSCache addresses', () => {
