@@ -47,9 +47,11 @@ function containersOf(image: string): { where: string; container: any; pod: any 
 // ------------------------------------------------------------------------------------ Loki
 
 const lokiRows = fixtureRows('loki-config.txt');
-const LOKI_KEYS = new Set(lokiRows.filter((r) => !r[0].startsWith('flag:') && r[1] !== 'complete').map((r) => r[0]));
+const isLokiKey = (r: string[]) => !r[0].startsWith('flag:') && !r[0].startsWith('metric:') && r[1] !== 'complete';
+const LOKI_KEYS = new Set(lokiRows.filter(isLokiKey).map((r) => r[0]));
 const LOKI_FLAGS = new Set(lokiRows.filter((r) => r[0].startsWith('flag:')).map((r) => r[0].slice('flag:'.length)));
-const LOKI_DEFAULTS = new Map(lokiRows.filter((r) => !r[0].startsWith('flag:') && r[1] !== 'complete').map((r) => [r[0], r[2]]));
+const LOKI_DEFAULTS = new Map(lokiRows.filter(isLokiKey).map((r) => [r[0], r[2]]));
+const LOKI_METRICS = new Set(lokiRows.filter((r) => r[0].startsWith('metric:')).map((r) => r[0].slice('metric:'.length)));
 const removedRows = fixtureRows('loki-removed-config.txt');
 
 /** Every key path of a loki.yaml object (list items as `[]`), with the scalar value where it has one. */
@@ -145,10 +147,12 @@ describe(`Loki ${IMAGES.loki}: loki.yaml and flags against the recorded 3.7 refe
 // ------------------------------------------------------------------------------------ Alloy
 
 const alloyRows = fixtureRows('alloy-components.txt');
-const ALLOY_ARGS = new Set(alloyRows.filter((r) => !r[0].includes(' ') && r[0] !== 'http').map((r) => `${r[0]} ${r[1]}`));
+const isAlloyArg = (r: string[]) => !r[0].includes(' ') && r[0] !== 'http' && r[0] !== 'metric';
+const ALLOY_ARGS = new Set(alloyRows.filter(isAlloyArg).map((r) => `${r[0]} ${r[1]}`));
+const ALLOY_METRICS = new Set(alloyRows.filter((r) => r[0] === 'metric').map((r) => r[1]));
 const ALLOY_RUN_FLAGS = new Set(alloyRows.filter((r) => r[0] === 'alloy run').map((r) => r[1]));
 const ALLOY_HTTP = new Set(alloyRows.filter((r) => r[0] === 'http').map((r) => r[1]));
-const ALLOY_COMPONENTS = new Set(alloyRows.filter((r) => !r[0].includes(' ') && r[0] !== 'http').map((r) => r[0]));
+const ALLOY_COMPONENTS = new Set(alloyRows.filter(isAlloyArg).map((r) => r[0]));
 
 function exprs(v: AlloyValue): AlloyExpr[] {
   if (v instanceof AlloyExpr) return [v];
@@ -237,6 +241,7 @@ const grafanaRows = fixtureRows('grafana.txt');
 const grafanaFact = (kind: string) => grafanaRows.filter((r) => r[0].startsWith(`${kind}:`));
 const GRAFANA_INI = new Set(grafanaFact('ini').map((r) => r[0].slice('ini:'.length)));
 const GRAFANA_ENV = new Set(grafanaFact('image').filter((r) => r[0] === 'image:env').map((r) => r[1]));
+const GRAFANA_METRICS = new Set(grafanaFact('metric').map((r) => r[0].slice('metric:'.length)));
 const grafanaValue = (key: string) => grafanaRows.find((r) => r[0] === key)?.[1];
 const provisioningKeys = (kind: string) => new Set((grafanaValue(`provisioning:${kind}`) ?? '').split(' '));
 
@@ -335,5 +340,51 @@ describe(`Grafana ${IMAGES.grafana}: grafana.ini, provisioning, dashboards and t
       expect(pod.securityContext.runAsUser).toBe(GRAFANA_UID);
     }
     expect(String(GRAFANA_UID)).toBe(grafanaValue('image:uid'));
+  });
+});
+
+// ------------------------------------------------------------------------------------ metrics
+
+/** Every PromQL expression the environment deploys: rule files and dashboard targets. */
+function deployedExprs(env: string): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        if (k === 'expr' && typeof x === 'string') out.push(x);
+        else walk(x);
+      }
+    }
+  };
+  for (const { object } of objectsOf(env)) {
+    if (object.kind !== 'ConfigMap') continue;
+    for (const [key, text] of Object.entries((object.data ?? {}) as Record<string, string>)) {
+      if (key.endsWith('.json')) walk(JSON.parse(text));
+      else if (/\.ya?ml$/.test(key) && /^groups:/m.test(text)) walk(parse(text));
+    }
+  }
+  return out;
+}
+
+/** Metric names of the Loki, Alloy and Grafana families an expression reads (quoted label values removed). */
+function familyMetrics(expr: string): string[] {
+  const code = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  return [...code.matchAll(/\b((?:loki|alloy|grafana)_[a-z0-9_]+)\b/g)].map((m) => m[1].replace(/_(bucket|count|sum)$/, ''));
+}
+
+describe('metric names the rules and dashboards read exist in the pinned Loki, Alloy and Grafana', () => {
+  const recorded = (name: string) =>
+    name.startsWith('loki_write_') || name.startsWith('loki_process_') || name.startsWith('alloy_') ? ALLOY_METRICS.has(name) : name.startsWith('grafana_') ? GRAFANA_METRICS.has(name) : LOKI_METRICS.has(name);
+
+  it.each(ENVIRONMENTS.map((e) => [e.environment] as const))('%s', (env) => {
+    const names = new Set(deployedExprs(env).flatMap(familyMetrics));
+    expect(names.size).toBeGreaterThan(5);
+    expect([...names].filter((n) => !recorded(n)).sort()).toEqual([]);
+  });
+
+  it('the scan reads names, not label values, and sees an unknown name', () => {
+    expect(familyMetrics('sum by (route) (rate(loki_request_duration_seconds_count{route=~"loki_api_v1_push"}[5m]))')).toEqual(['loki_request_duration_seconds']);
+    expect(familyMetrics('rate(loki_ingester_chunks_flushed_total[5m])').filter((n) => !recorded(n))).toEqual(['loki_ingester_chunks_flushed_total']);
   });
 });
