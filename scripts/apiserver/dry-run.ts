@@ -1,0 +1,159 @@
+/**
+ * `kubectl apply --dry-run=server` of an environment's output against a real kube-apiserver
+ * (./control-plane.ts): what a cluster would say about every object, before anyone applies it.
+ *
+ * What is created for real first, because a real cluster has it before the workloads come:
+ * - the environment's Namespaces (the Pod Security labels are read from the stored namespace),
+ * - its ServiceAccounts and each namespace's `default` ServiceAccount (the controller-manager
+ *   makes that one; the ServiceAccount admission plugin refuses a Pod whose account is missing),
+ * - for `operator/`, the prometheus-operator CRDs of imports/crds (waited for until Established).
+ * Then every object of the folder's kustomization is applied with `dryRun=All` (server-side
+ * apply, strict field validation), and from every workload's pod template a Pod is created with
+ * `dryRun=All`: PodSecurity only *warns* about a workload (and only at the namespace's `warn`
+ * level); its `enforce` level is applied to the Pods the controllers make, which is where a
+ * restricted namespace refuses them.
+ */
+import { readFileSync, readdirSync } from 'fs';
+import { join } from 'path';
+import { parse, parseAllDocuments } from 'yaml';
+import { ApiAnswer, ApiClient, ObjectRef, failureMessage } from './client';
+
+export interface K8sObject extends ObjectRef {
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+  readonly spec?: any;
+  readonly [key: string]: unknown;
+}
+
+export interface LocatedObject {
+  /** Path relative to the dist folder: `staging/prometheus.yaml`. */
+  readonly file: string;
+  readonly object: K8sObject;
+}
+
+export type Check = 'apply' | 'pod-from-template';
+
+export interface DryRunResult {
+  readonly file: string;
+  /** `Kind/namespace/name` (`Kind/name` for cluster-scoped objects); for pods, the workload's. */
+  readonly ref: string;
+  readonly check: Check;
+  readonly namespace?: string;
+  readonly status: number;
+  /** The server's message when it refused the object. */
+  readonly error?: string;
+  readonly warnings: readonly string[];
+  /** The object checked (for pods: the Pod made from the template). */
+  readonly object: K8sObject;
+}
+
+export function refOf(o: ObjectRef): string {
+  return `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+}
+
+/** The objects of one kustomization folder (`dist/<env>` or `dist/<env>/operator`), in its resource order. */
+export function kustomizationObjects(distDir: string, folder: string): LocatedObject[] {
+  const k = parse(readFileSync(join(distDir, folder, 'kustomization.yaml'), 'utf8')) as { resources?: string[] };
+  const out: LocatedObject[] = [];
+  for (const res of k.resources ?? []) {
+    const file = `${folder}/${res}`;
+    for (const doc of parseAllDocuments(readFileSync(join(distDir, file), 'utf8'))) {
+      if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0].message}`);
+      const object = doc.toJS() as K8sObject | null;
+      if (object) out.push({ file, object });
+    }
+  }
+  return out;
+}
+
+/** The pod template of a workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob), if it is one. */
+export function podTemplateOf(o: K8sObject): { metadata?: any; spec: any } | undefined {
+  if (o.kind === 'CronJob') return o.spec?.jobTemplate?.spec?.template;
+  if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'ReplicationController'].includes(o.kind)) return o.spec?.template;
+  return undefined;
+}
+
+/**
+ * The Pod a controller would create from a workload's template: the template's metadata and
+ * spec; for a StatefulSet, the name of its first replica and, as the StatefulSet controller
+ * adds them, a volume per volumeClaimTemplate (claim `<template>-<set>-0`). The controllers'
+ * other additions (owner references, a DaemonSet's tolerations and node affinity) do not
+ * change what admission decides.
+ */
+export function podFromTemplate(o: K8sObject): K8sObject | undefined {
+  const t = podTemplateOf(o);
+  if (!t) return undefined;
+  const name = o.metadata.name;
+  let spec = t.spec;
+  if (o.kind === 'StatefulSet') {
+    const existing = new Set(((spec.volumes ?? []) as { name: string }[]).map((v) => v.name));
+    const claims = ((o.spec?.volumeClaimTemplates ?? []) as { metadata: { name: string } }[]).filter((c) => !existing.has(c.metadata.name));
+    spec = { ...spec, volumes: [...(spec.volumes ?? []), ...claims.map((c) => ({ name: c.metadata.name, persistentVolumeClaim: { claimName: `${c.metadata.name}-${name}-0` } }))] };
+  }
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { ...(t.metadata ?? {}), name: o.kind === 'StatefulSet' ? `${name}-0` : `${name}-${o.kind.toLowerCase()}`, namespace: o.metadata.namespace },
+    spec,
+  };
+}
+
+function result(file: string, ref: string, check: Check, object: K8sObject, a: ApiAnswer): DryRunResult {
+  const ok = a.status >= 200 && a.status < 300;
+  return { file, ref, check, namespace: object.metadata.namespace, status: a.status, error: ok ? undefined : failureMessage(a), warnings: a.warnings, object };
+}
+
+/** Creates (for real) what a cluster has before the workloads: see the module comment. Throws on a refusal. */
+export async function preparePrerequisites(client: ApiClient, objects: readonly LocatedObject[]): Promise<void> {
+  const namespaces = objects.filter((o) => o.object.apiVersion === 'v1' && o.object.kind === 'Namespace');
+  const accounts = objects.filter((o) => o.object.apiVersion === 'v1' && o.object.kind === 'ServiceAccount');
+  const defaults: K8sObject[] = namespaces.map((n) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: n.object.metadata.name } }));
+  for (const o of [...namespaces.map((n) => n.object), ...accounts.map((a) => a.object), ...defaults]) {
+    const a = await client.apply(o, { dryRun: false });
+    if (a.status >= 300) throw new Error(`creating ${refOf(o)} (a prerequisite of the dry run): ${failureMessage(a)}`);
+  }
+}
+
+/** Creates the CRDs of a folder of CRD files (for real) and waits until each is Established. */
+export async function installCrds(client: ApiClient, crdDir: string, timeoutMs = 60_000): Promise<string[]> {
+  const crds = readdirSync(crdDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => parse(readFileSync(join(crdDir, f), 'utf8')) as K8sObject);
+  for (const crd of crds) {
+    const a = await client.apply(crd, { dryRun: false });
+    if (a.status >= 300) throw new Error(`creating CRD ${crd.metadata.name}: ${failureMessage(a)}`);
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (const crd of crds) {
+    for (;;) {
+      const a = await client.get(crd);
+      const conditions = (a.body?.status?.conditions ?? []) as { type: string; status: string }[];
+      if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) break;
+      if (Date.now() > deadline) throw new Error(`CRD ${crd.metadata.name} not Established in ${timeoutMs / 1000} s: ${JSON.stringify(conditions)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return crds.map((c) => c.metadata.name);
+}
+
+/** Server-side dry-run apply of every object, then a dry-run create of a Pod from every workload's template. */
+export async function dryRun(client: ApiClient, objects: readonly LocatedObject[]): Promise<DryRunResult[]> {
+  const results: DryRunResult[] = [];
+  for (const { file, object } of objects) results.push(result(file, refOf(object), 'apply', object, await client.apply(object)));
+  for (const { file, object } of objects) {
+    const pod = podFromTemplate(object);
+    if (pod) results.push(result(file, refOf(object), 'pod-from-template', pod, await client.create(pod)));
+  }
+  return results;
+}
+
+/** One line per refusal and per warning, for a report or a failure message. */
+export function describeResults(results: readonly DryRunResult[]): string[] {
+  const lines: string[] = [];
+  for (const r of results) {
+    const what = `${r.file}: ${r.ref}${r.check === 'pod-from-template' ? ' (a Pod from its template)' : ''}`;
+    if (r.error) lines.push(`ERROR ${what}: ${r.error}`);
+    for (const w of r.warnings) lines.push(`WARNING ${what}: ${w}`);
+  }
+  return lines;
+}
