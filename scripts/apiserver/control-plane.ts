@@ -200,6 +200,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         // PodSecurity is in the default admission chain; named here so that a version which
         // dropped it from the defaults fails to start instead of passing every check.
         '--enable-admission-plugins=PodSecurity',
+        // As on the clusters users run (kubeadm and the managed offerings set it): privileged
+        // containers are then a matter for PodSecurity, not refused by validation everywhere.
+        '--allow-privileged=true',
         ...(options.extraApiserverFlags ?? []),
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
