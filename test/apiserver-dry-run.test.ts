@@ -42,10 +42,15 @@ beforeAll(async () => {
   cp = await startControlPlane({ apiserver: toolPath('kube-apiserver'), etcd: toolPath('etcd') });
   client = new ApiClient(cp.url, cp.token, cp.ca);
   await installCrds(client, join(__dirname, '..', 'imports', 'crds'));
-  for (const folder of folders) {
-    const objects = kustomizationObjects(read, folder);
-    await preparePrerequisites(client, objects);
-    results.set(folder, { objects, results: await dryRun(client, objects) });
+  for (const env of ENVIRONMENTS) {
+    // The core folder's ServiceAccounts stay for its operator/ folder (which has no Pods) and
+    // are deleted before the next environment.
+    const core = kustomizationObjects(read, env.environment);
+    const cleanup = await preparePrerequisites(client, core);
+    results.set(env.environment, { objects: core, results: await dryRun(client, core) });
+    const operator = kustomizationObjects(read, `${env.environment}/operator`);
+    results.set(`${env.environment}/operator`, { objects: operator, results: await dryRun(client, operator) });
+    if (env !== ENVIRONMENTS[ENVIRONMENTS.length - 1]) await cleanup();
   }
 }, 180_000);
 
@@ -149,6 +154,17 @@ describe('what the server refuses or warns about', () => {
     const [r] = await check(rule);
     expect(r.status).toBe(422);
     expect(r.error).toMatch(/spec\.groups\[0\]\.rules\[0\]\.for: Invalid value: "integer": spec\.groups\[0\]\.rules\[0\]\.for in body must be of type string/);
+  });
+
+  test('a workload whose ServiceAccount is not in the output: its Pod is refused', async () => {
+    const ns = structuredClone(stagingObjects().find((o) => o.object.kind === 'Namespace' && o.object.metadata.name === staging.namespace)!.object);
+    (ns.metadata as any).name = 'no-accounts';
+    const sts = workload('prometheus');
+    (sts.metadata as any).namespace = 'no-accounts';
+    // The Namespace and its default ServiceAccount, as a cluster has them; not the stack's accounts.
+    await preparePrerequisites(client, [{ file: 'test', object: ns }]);
+    const pod = (await check(sts)).find((r) => r.check === 'pod-from-template')!;
+    expect(pod.error).toMatch(/serviceaccount "prometheus" not found/);
   });
 
   test('a Service port the API server rejects (two ports of one name)', async () => {

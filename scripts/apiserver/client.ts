@@ -128,6 +128,10 @@ export class ApiClient {
     return this.call('POST', `${await this.pathOf(obj, false)}?${q}`, JSON.stringify(obj));
   }
 
+  async delete(obj: ObjectRef): Promise<ApiAnswer> {
+    return this.call('DELETE', await this.pathOf(obj, true));
+  }
+
   async get(obj: ObjectRef): Promise<ApiAnswer> {
     return this.call('GET', await this.pathOf(obj, true));
   }

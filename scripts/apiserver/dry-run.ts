@@ -120,15 +120,28 @@ function result(file: string, ref: string, check: Check, object: K8sObject, a: A
   return { file, ref, check, namespace: object.metadata.namespace, status: a.status, error: ok ? undefined : failureMessage(a), warnings: a.warnings, object };
 }
 
-/** Creates (for real) what a cluster has before the workloads: see the module comment. Throws on a refusal. */
-export async function preparePrerequisites(client: ApiClient, objects: readonly LocatedObject[]): Promise<void> {
+/**
+ * Creates (for real) what a cluster has before the workloads: see the module comment. Throws on
+ * a refusal. Returns a function that deletes the environment's own ServiceAccounts again, so
+ * that the next environment's Pods do not find them: Namespaces stay (deleting one needs the
+ * controller-manager), and the next environment's apply of the same Namespace, by the same
+ * field manager, replaces their labels.
+ */
+export async function preparePrerequisites(client: ApiClient, objects: readonly LocatedObject[]): Promise<() => Promise<void>> {
   const namespaces = objects.filter((o) => o.object.apiVersion === 'v1' && o.object.kind === 'Namespace');
-  const accounts = objects.filter((o) => o.object.apiVersion === 'v1' && o.object.kind === 'ServiceAccount');
+  const accounts = objects.filter((o) => o.object.apiVersion === 'v1' && o.object.kind === 'ServiceAccount').map((a) => a.object);
   const defaults: K8sObject[] = namespaces.map((n) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: n.object.metadata.name } }));
-  for (const o of [...namespaces.map((n) => n.object), ...accounts.map((a) => a.object), ...defaults]) {
+  for (const o of [...namespaces.map((n) => n.object), ...accounts, ...defaults]) {
     const a = await client.apply(o, { dryRun: false });
     if (a.status >= 300) throw new Error(`creating ${refOf(o)} (a prerequisite of the dry run): ${failureMessage(a)}`);
   }
+  return async () => {
+    for (const o of accounts) {
+      if (o.metadata.name === 'default') continue;
+      const a = await client.delete(o);
+      if (a.status >= 300 && a.status !== 404) throw new Error(`deleting ${refOf(o)}: ${failureMessage(a)}`);
+    }
+  };
 }
 
 /** Creates the CRDs of a folder of CRD files (for real) and waits until each is Established. */

@@ -33,8 +33,9 @@ async function main(argv: readonly string[]): Promise<number> {
         if (!existsSync(join(dist, folder, 'kustomization.yaml'))) continue;
         const t = Date.now();
         const objects = kustomizationObjects(readDir(dist), folder);
-        await preparePrerequisites(client, objects);
+        const cleanup = await preparePrerequisites(client, objects);
         const r = await dryRun(client, objects);
+        await cleanup();
         results.push(...r);
         say(`${folder}: ${objects.length} objects, ${r.length} checks in ${((Date.now() - t) / 1000).toFixed(1)} s`);
       }
