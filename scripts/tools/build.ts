@@ -98,14 +98,18 @@ function buildTool(go: string, spec: ToolSpec, localGo: string, root: string): v
     run('chmod', ['-R', 'u+w', src]);
     // A `replace` to a folder of the repository that is a module of its own (Go leaves nested
     // modules out of a module's zip): the same module at the same release tag instead
-    // (prometheus-operator's pkg/apis/monitoring and pkg/client are tagged with the release).
+    // (prometheus-operator's pkg/apis/monitoring and pkg/client are tagged with the release),
+    // or at `replaceVersion` (k8s.io/kubernetes's staging modules). One `go mod edit` for all.
     const mod = JSON.parse(run(go, ['mod', 'edit', '-json'], { cwd: src, env, capture: true })) as { Replace?: { Old: { Path: string }; New: { Path: string; Version?: string } }[] };
+    const replaceVersion = spec.replaceVersion ?? spec.version;
+    const edits: string[] = [];
     for (const r of mod.Replace ?? []) {
       if (!r.New.Version && /^\.\.?\//.test(r.New.Path) && !existsSync(join(src, r.New.Path))) {
-        log(`${spec.name}: ${r.Old.Path} => ${r.New.Path} is not in the module zip: using ${r.Old.Path}@${spec.version}`);
-        run(go, ['mod', 'edit', `-replace=${r.Old.Path}=${r.Old.Path}@${spec.version}`], { cwd: src, env });
+        log(`${spec.name}: ${r.Old.Path} => ${r.New.Path} is not in the module zip: using ${r.Old.Path}@${replaceVersion}`);
+        edits.push(`-replace=${r.Old.Path}=${r.Old.Path}@${replaceVersion}`);
       }
     }
+    if (edits.length) run(go, ['mod', 'edit', ...edits], { cwd: src, env });
     for (const rel of spec.placeholderFiles ?? []) {
       mkdirSync(join(src, rel, '..'), { recursive: true });
       if (!existsSync(join(src, rel))) writeFileSync(join(src, rel), '<!-- web UI not built: observability-stack test binary -->\n');
