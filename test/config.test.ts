@@ -39,6 +39,14 @@ describe('config validation names the field and what is allowed', () => {
     expect(messages(variant(production, (c) => ((c.exporter.enabled = false), delete (c.exporter as { image?: string }).image)))).toEqual([]);
   });
 
+  test('an evaluation interval that InfoInhibitor could not keep up with (info alerts are held 55s)', () => {
+    expect(messages(variant(production, (c) => (c.prometheus.evaluationInterval = '1m')))).toEqual([
+      'prometheus.evaluationInterval: "1m" is not below 55s, the time Alertmanager holds an info alert (InfoInhibitor fires one evaluation after it, and must arrive first); use at most 50s',
+    ]);
+    expect(messages(variant(production, (c) => (c.prometheus.evaluationInterval = '50s')))).toEqual([]);
+    expect(messages(variant(production, (c) => ((c.prometheus.evaluationInterval = '1m'), (c.alertmanager.enabled = false))))).toEqual([]);
+  });
+
   test('replicas 0', () => {
     expect(messages(variant(production, (c) => (c.prometheus.replicas = 0)))).toEqual(['prometheus.replicas: 0 is not allowed; use a whole number from 1 to 10']);
   });

@@ -1,6 +1,6 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import type { DashboardFolderConfig, ObjectStorageConfig, PodPeerConfig, RelabelConfig, Resources, ScrapeConfig, StackConfig, StorageConfig } from './types';
-import { alertmanagerInput, alertmanagerInputProblems } from '../render/alertmanager';
+import { alertmanagerInput, alertmanagerInputProblems, DEFAULT_ROUTE_TIMINGS } from '../render/alertmanager';
 import { MOVED_INFRASTRUCTURE_THRESHOLDS } from '../observability/alerts/kubernetes/thresholds';
 import { UPSTREAM_RUNBOOKS } from '../observability/alerts/common';
 import { alertThresholdProblems } from '../observability/alerts/thresholds';
@@ -481,6 +481,16 @@ export function configProblems(config: StackConfig): ConfigProblem[] {
   c.duration('prometheus.evaluationInterval', p.evaluationInterval, '30s');
   if (PROM_DURATION.test(p.scrapeInterval) && PROM_DURATION.test(p.scrapeTimeout) && durationMs(p.scrapeTimeout) > durationMs(p.scrapeInterval)) {
     c.add('prometheus.scrapeTimeout', `"${p.scrapeTimeout}" is longer than scrapeInterval "${p.scrapeInterval}"; Prometheus requires scrapeTimeout <= scrapeInterval`);
+  }
+  // InfoInhibitor (a rule over ALERTS) fires one evaluation after the info alert it mutes;
+  // Alertmanager holds info alerts for the info route's group_wait, which must outlast that
+  // evaluation, or every info alert is notified before its inhibitor arrives.
+  const infoWait = DEFAULT_ROUTE_TIMINGS.info.groupWait;
+  if (config.alertmanager.enabled && PROM_DURATION.test(p.evaluationInterval) && durationMs(p.evaluationInterval) >= durationMs(infoWait)) {
+    c.add(
+      'prometheus.evaluationInterval',
+      `"${p.evaluationInterval}" is not below ${infoWait}, the time Alertmanager holds an info alert (InfoInhibitor fires one evaluation after it, and must arrive first); use at most ${durationMs(infoWait) / 1000 - 5}s`,
+    );
   }
   if (p.externalUrl !== undefined) c.url('prometheus.externalUrl', p.externalUrl);
   prometheusExtensions(c, config);
