@@ -8,8 +8,9 @@ import { Random } from '../random';
  *
  * - Reproducible: the same `seed` and the same step times give the same metrics.
  * - Daily pattern: traffic follows the UTC hour, lowest at 03:00 (0.5x), highest at 15:00 (1.5x).
- * - Error bursts: on average `burstsPerDay` bursts a day of 1 to 5 minutes at 2 % to 15 % errors
- *   (baseline 0.05 %, half the 99.9 % availability budget).
+ * - Error bursts: on average `burstsPerDay` bursts a day (`--bursts-per-day`, default 4; 0 = none)
+ *   of 1 to 5 minutes at 2 % to 15 % errors (baseline 0.05 %, half the 99.9 % availability
+ *   budget). Each start is logged ("simulated error burst started").
  * - Incidents on demand: `--incident` at start or POST /v1/incident at run time forces an
  *   error ratio (and optionally slower responses) until stopped or for a duration.
  */
@@ -102,7 +103,7 @@ export interface SimulatorOptions {
   readonly seed: number;
   /** Mean requests per second at the daily average. @default 20 */
   readonly requestsPerSecond?: number;
-  /** Mean spontaneous error bursts per day. @default 4 */
+  /** Mean spontaneous error bursts per day; 0 = none. @default 4 */
   readonly burstsPerDay?: number;
   readonly logger?: Logger;
   /** Clock in milliseconds for the timer loop. @default Date.now */
@@ -197,6 +198,11 @@ export class Simulator {
     if (!this.burst && rng.chance(1 - Math.exp((-this.burstsPerDay * dt) / 86400))) {
       const begin = startMs + rng.uniform(0, dt * 1000);
       this.burst = { startMs: begin, endMs: begin + rng.uniform(60, 300) * 1000, errorRatio: rng.uniform(0.02, 0.15) };
+      this.options.logger?.warn('simulated error burst started', {
+        startedAt: new Date(this.burst.startMs).toISOString(),
+        endsAt: new Date(this.burst.endMs).toISOString(),
+        errorRatio: this.burst.errorRatio,
+      });
     }
 
     let checkouts = 0;
