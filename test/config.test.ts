@@ -23,6 +23,22 @@ describe('the shipped environments', () => {
 });
 
 describe('config validation names the field and what is allowed', () => {
+  test('the exporter image: required, and pinned (issue 15 item 12: the default named an image nobody publishes)', () => {
+    expect(messages(variant(production, (c) => delete (c.exporter as { image?: string }).image))).toEqual([
+      'exporter.image: is required: the image you build and push (README, "The exporter image"), e.g. "registry.example.com/observability/app-exporter:0.1.0"',
+    ]);
+    expect(messages(variant(production, (c) => (c.exporter.image = 'registry.example.com/app-exporter')))).toEqual([
+      'exporter.image: "registry.example.com/app-exporter" has no tag; pin the image to an exact version, e.g. "registry.example.com/app-exporter:0.1.0"',
+    ]);
+    expect(messages(variant(production, (c) => (c.exporter.image = 'registry.example.com/app-exporter:latest')))).toEqual([
+      'exporter.image: "registry.example.com/app-exporter:latest" is not pinned; use an exact version tag or a digest instead of "latest"',
+    ]);
+    expect(messages(variant(production, (c) => (c.exporter.image = 'Registry Example/app')))).toHaveLength(1);
+    expect(messages(variant(production, (c) => (c.exporter.image = `registry.example.com:5000/team/app-exporter@sha256:${'a'.repeat(64)}`)))).toEqual([]);
+    // A disabled exporter needs no image.
+    expect(messages(variant(production, (c) => ((c.exporter.enabled = false), delete (c.exporter as { image?: string }).image)))).toEqual([]);
+  });
+
   test('replicas 0', () => {
     expect(messages(variant(production, (c) => (c.prometheus.replicas = 0)))).toEqual(['prometheus.replicas: 0 is not allowed; use a whole number from 1 to 10']);
   });

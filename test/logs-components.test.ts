@@ -9,7 +9,7 @@ import { LOKI_EXAMPLE_QUERIES, LokiChart, lokiRuleGroups } from '../lib/componen
 import { LogCollectorChart, PROMTAIL_DEPRECATION_WARNING, collectorRuleGroups } from '../lib/components/log-collector';
 import { NamespaceChart, agentsNamespace } from '../lib/components/namespace';
 import { selectorLabels } from '../lib/k8s/labels';
-import { HOST_ACCESS_ANNOTATION } from '../lib/k8s/security';
+import { HOST_ACCESS_ANNOTATION, HOST_STATE_ROOT } from '../lib/k8s/security';
 import { checkPolicies, type Obj } from '../lib/policy';
 import { logqlError } from '../lib/observability/query';
 import { isAlertingRule, renderRuleFile, type AlertingRule, type RuleGroup } from '../lib/observability/rule-group';
@@ -71,21 +71,40 @@ describe.each(CASES)('%s', (_name, config) => {
     expect(c.image).toBe(IMAGES[kind]);
   });
 
-  test('the only relaxation: read-only hostPath of exactly the log directories, declared and explained', () => {
-    const hostPaths = pod.volumes.filter((v: any) => v.hostPath).map((v: any) => v.hostPath.path).sort();
-    expect(hostPaths).toEqual(kind === 'fluentd' ? ['/var/log/containers', '/var/log/pods'] : ['/var/log/pods']);
-    const hostVolumes = new Set(pod.volumes.filter((v: any) => v.hostPath).map((v: any) => v.name));
-    const hostMounts = c.volumeMounts.filter((m: any) => hostVolumes.has(m.name));
-    expect(hostMounts.length).toBe(hostPaths.length);
-    for (const m of hostMounts) expect(m.readOnly).toBe(true);
-    expect(ds.spec.template.metadata.annotations[HOST_ACCESS_ANNOTATION]).toMatch(/read-only hostPath/);
-    // Writable state is in emptyDirs, never on the host.
-    const writable = c.volumeMounts.filter((m: any) => !m.readOnly).map((m: any) => pod.volumes.find((v: any) => v.name === m.name));
+  test('the only relaxations: read-only hostPath of exactly the log directories, and the read positions on the node; declared and explained', () => {
+    const stateDir = `${HOST_STATE_ROOT}/${agents}/${kind}/`;
+    const hostVolumes = pod.volumes.filter((v: any) => v.hostPath);
+    const logDirs = hostVolumes.filter((v: any) => !v.hostPath.path.startsWith(stateDir));
+    expect(logDirs.map((v: any) => v.hostPath.path).sort()).toEqual(kind === 'fluentd' ? ['/var/log/containers', '/var/log/pods'] : ['/var/log/pods']);
+    for (const v of logDirs) expect(c.volumeMounts.find((m: any) => m.name === v.name).readOnly).toBe(true);
+    // Issue 15 item 10: positions in an emptyDir died with the pod, and each rollout re-sent
+    // up to an hour of logs. They are on the node now, in the stack's own folder.
+    const positions = hostVolumes.filter((v: any) => v.hostPath.path.startsWith(stateDir));
+    expect(positions).toHaveLength(1);
+    expect(positions[0].hostPath.type).toBe('DirectoryOrCreate');
+    const positionsMount = c.volumeMounts.find((m: any) => m.name === positions[0].name);
+    expect(positionsMount.readOnly).toBeFalsy();
+    // ... mounted where the collector's config keeps them.
+    const configText = Object.values(one(built.objects, 'ConfigMap', kind).data as Record<string, string>).join('\n');
+    const where = kind === 'alloy' ? c.args.find((a: string) => a.startsWith('--storage.path='))!.slice('--storage.path='.length) : kind === 'promtail' ? /filename: (\S+)\/positions\.yaml/.exec(configText)![1] : /pos_file (\S+)\/[^/\s]+\.pos/.exec(configText)![1];
+    expect(positionsMount.mountPath).toBe(where);
+    expect(ds.spec.template.metadata.annotations[HOST_ACCESS_ANNOTATION]).toMatch(/read-only hostPath .*; keeps its read positions on the node in \/var\/lib\/observability-stack\//);
+    // Every other writable folder is an emptyDir.
+    const writable = c.volumeMounts.filter((m: any) => !m.readOnly && m.name !== positions[0].name).map((m: any) => pod.volumes.find((v: any) => v.name === m.name));
     for (const v of writable) expect(v.emptyDir).toBeDefined();
     // Root to read root-only files, but nothing else: no capabilities, no escalation, read-only root fs.
     expect(c.securityContext).toMatchObject({ runAsUser: 0, runAsNonRoot: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, capabilities: { drop: ['ALL'] } });
     expect(pod.hostNetwork).toBeUndefined();
     expect(pod.hostPid).toBeUndefined();
+  });
+
+  test('the policy suite refuses a writable host folder outside the stack\'s state folder', () => {
+    const bad = JSON.parse(JSON.stringify(ds));
+    const v = bad.spec.template.spec.volumes.find((x: any) => x.hostPath?.path.startsWith(HOST_STATE_ROOT));
+    v.hostPath.path = '/var/lib/kubelet';
+    const details = (objects: Obj[]) => checkPolicies({ objects, pinnedImages: Object.values(IMAGES), agentsNamespace: agents, requireSpread: false }).map((x) => x.detail);
+    expect(details([ds]).filter((d) => /writable/.test(d))).toEqual([]);
+    expect(details([bad]).join('\n')).toMatch(/mounts hostPath volume \S+ writable \(only folders under \/var\/lib\/observability-stack\/ may be written\)/);
   });
 
   test('RBAC of least privilege, token mounted because it talks to the API', () => {

@@ -305,6 +305,22 @@ describe('validateSlos: declarations into the validated model', () => {
 // ---------------------------------------------------------------- step 4: rules
 
 describe('sloRuleGroups: Sloth-compatible rules', () => {
+  test('an alert without a severity label pages (critical) or tickets (warning); a severity the spec sets is kept (issue 15 item 8)', () => {
+    const severities = (decl: SloDeclaration) =>
+      sloRuleGroups(validateSlo(decl))
+        .flatMap((g) => g.rules)
+        .filter(isAlertingRule)
+        .map((r) => [r.labels?.sloth_severity, r.labels?.severity]);
+    expect(severities(api({ labels: undefined, alerting: { name: 'ApiAvailability' } }))).toEqual([
+      ['page', 'critical'],
+      ['ticket', 'warning'],
+    ]);
+    expect(severities(api({ alerting: { name: 'ApiAvailability', labels: { severity: 'high' }, ticketAlert: { labels: { severity: 'low' } } } }))).toEqual([
+      ['page', 'high'],
+      ['ticket', 'low'],
+    ]);
+  });
+
   test('groups, names, windows and labels as Sloth names them', () => {
     const [availability, latency] = checkout();
     const groups = sloRuleGroups(availability);

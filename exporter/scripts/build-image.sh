@@ -18,6 +18,10 @@ VERSION=$(node -p "require('$EXPORTER_DIR/package.json').version")
 IMAGE=${IMAGE:-localhost/app-exporter:$VERSION}
 STORAGE_DRIVER=${STORAGE_DRIVER:-vfs}
 BUILDAH=(buildah --storage-driver "$STORAGE_DRIVER")
+# BUILDAH_ROOT / BUILDAH_RUNROOT: another image store (the test builds in a fresh one, so a
+# base image cached by an earlier build cannot hide a broken base build).
+if [[ -n "${BUILDAH_ROOT:-}" ]]; then BUILDAH+=(--root "$BUILDAH_ROOT"); fi
+if [[ -n "${BUILDAH_RUNROOT:-}" ]]; then BUILDAH+=(--runroot "$BUILDAH_RUNROOT"); fi
 
 log() { printf 'build-image: %s\n' "$*" >&2; }
 
@@ -57,7 +61,12 @@ if [[ -z "${BASE_IMAGE:-}" ]]; then
     printf 'hosts: files dns\n' >"$ROOTFS/etc/nsswitch.conf"
     chown -R 0:0 "$ROOTFS" && chown 65532:65532 "$ROOTFS/home/nonroot"
     # the check the image will rely on: node runs from this root alone
-    env -i chroot "$ROOTFS" /nodejs/bin/node -e 'process.exit(0)' || { log "the assembled base cannot run node (missing library?)"; exit 1; }
+    # chroot is resolved here, with this shell's PATH: `env -i` searches only /bin:/usr/bin,
+    # and Debian keeps chroot in /usr/sbin.
+    CHROOT=$(command -v chroot || true)
+    [[ -n "$CHROOT" ]] || for d in /usr/sbin /sbin /usr/bin /bin; do [[ -x "$d/chroot" ]] && CHROOT="$d/chroot" && break; done
+    [[ -n "$CHROOT" ]] || { log "chroot not found (coreutils)"; exit 1; }
+    env -i "$CHROOT" "$ROOTFS" /nodejs/bin/node -e 'process.exit(0)' || { log "the assembled base cannot run node (missing library?)"; exit 1; }
     CTR=$("${BUILDAH[@]}" from scratch)
     "${BUILDAH[@]}" copy --quiet "$CTR" "$ROOTFS/" / >/dev/null
     "${BUILDAH[@]}" config --user 65532:65532 --workingdir /home/nonroot --entrypoint '["/nodejs/bin/node"]' \

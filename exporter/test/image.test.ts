@@ -1,5 +1,6 @@
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
-import { readFileSync, readdirSync, statSync } from 'fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { promtool } from '../../test/support/tools';
 import { freePort, http, postJson, sample } from './support/helpers';
@@ -13,7 +14,14 @@ import { freePort, http, postJson, sample } from './support/helpers';
  */
 
 const ROOT = join(__dirname, '..', '..');
-const BUILDAH = ['--storage-driver', process.env.STORAGE_DRIVER ?? 'vfs'];
+/**
+ * A fresh image store for this run: a base image cached by an earlier build would hide a
+ * base build that fails on a new machine (issue 15 item 12: `env -i chroot` did not find
+ * Debian's /usr/sbin/chroot, and only the cached base made the test pass).
+ */
+const STORE = mkdtempSync(join(tmpdir(), 'obs-stack-buildah-'));
+const STORE_ENV = { BUILDAH_ROOT: join(STORE, 'root'), BUILDAH_RUNROOT: join(STORE, 'runroot') };
+const BUILDAH = ['--storage-driver', process.env.STORAGE_DRIVER ?? 'vfs', '--root', STORE_ENV.BUILDAH_ROOT, '--runroot', STORE_ENV.BUILDAH_RUNROOT];
 
 function buildah(args: string[]): string {
   return execFileSync('buildah', [...BUILDAH, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
@@ -67,12 +75,24 @@ describe('the exporter image', () => {
       }
     }
     if (container) spawnSync('buildah', [...BUILDAH, 'rm', container], { encoding: 'utf8' });
+    // vfs layers are plain folders; images first so that nothing is left mounted
+    spawnSync('buildah', [...BUILDAH, 'rmi', '--all', '--force'], { encoding: 'utf8' });
+    rmSync(STORE, { recursive: true, force: true });
   });
 
   test('builds with buildah and prints the image reference last', () => {
     const started = Date.now();
-    const r = spawnSync('bash', [join(ROOT, 'exporter', 'scripts', 'build-image.sh')], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+    // The base image is assembled too: the store is empty. PATH as a login shell of a new
+    // Debian machine has it (chroot lives in /usr/sbin).
+    expect(buildah(['images', '--quiet'])).toBe('');
+    const r = spawnSync('bash', [join(ROOT, 'exporter', 'scripts', 'build-image.sh')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 600_000,
+      env: { ...process.env, ...STORE_ENV },
+    });
     if (r.status !== 0) throw new Error(`build-image.sh failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
+    expect(r.stderr).toMatch(/base: assembling localhost\/app-exporter-base:/);
     image = r.stdout.trim().split('\n').pop() as string;
     expect(image).toBe('localhost/app-exporter:0.1.0');
     const bundle = statSync(join(ROOT, 'exporter', 'dist', 'exporter.cjs')).size;

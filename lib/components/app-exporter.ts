@@ -82,7 +82,7 @@ export class AppExporterChart extends ComponentChart {
           replicas: cfg.replicas,
           uid: EXPORTER_UID,
           terminationGracePeriodSeconds: 30,
-          containers: [exporterContainer({ source: cfg.source, interval: cfg.interval, resources: cfg.resources, statsUrl: cfg.statsUrl, mappingConfigMap })],
+          containers: [exporterContainer({ image: cfg.image, source: cfg.source, interval: cfg.interval, resources: cfg.resources, statsUrl: cfg.statsUrl, mappingConfigMap })],
           volumes: mappingConfigMap ? [{ name: 'exporter-mapping', configMap: { name: mappingConfigMap } }] : undefined,
         }),
       },

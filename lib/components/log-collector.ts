@@ -6,7 +6,7 @@ import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { selectorLabels } from '../k8s/labels';
 import { networkPolicy, Peer } from '../k8s/network-policy';
-import type { HostAccessException } from '../k8s/security';
+import { HOST_STATE_ROOT, HostAccessException } from '../k8s/security';
 import type { ServiceRef } from '../k8s/service-ref';
 import { container, httpProbe } from '../k8s/workload';
 import { makeAlert } from '../observability/alerts/common';
@@ -146,7 +146,11 @@ interface CollectorSpec {
   readonly configKey: string;
   readonly configText: string;
   readonly configDir: string;
-  readonly writable: readonly { readonly name: string; readonly mountPath: string; readonly sizeLimit: string }[];
+  /**
+   * Writable folders: an emptyDir each, or, with `onNode`, a folder of the node under
+   * HOST_STATE_ROOT that outlives the pod (read positions).
+   */
+  readonly writable: readonly { readonly name: string; readonly mountPath: string; readonly sizeLimit: string; readonly onNode?: boolean }[];
   readonly hostDirs: readonly string[];
   readonly rbacResources: readonly string[];
   readonly egress: readonly { readonly peers: readonly Peer[]; readonly port: number }[];
@@ -226,12 +230,19 @@ export class LogCollectorChart extends ComponentChart {
     // - root (UID 0): the log files are 0640/0600 root:root; reading them as their owner
     //   needs no capability, so every capability is still dropped, privilege escalation is
     //   off and the root filesystem is read-only.
-    // Positions (how far each file was read) and fluentd's buffer are in emptyDir
-    // volumes, not on the host: no writable host path. They survive container restarts,
-    // not a new pod (see docs/logging.md for what that means on a rollout).
+    // - one writable folder of the node, HOST_STATE_ROOT/<namespace>/<collector>/<name>:
+    //   the read positions (how far each file was read). In an emptyDir they would die with
+    //   the pod, and every rollout would re-send up to an hour of every node's logs. The
+    //   folder is created by the kubelet (DirectoryOrCreate), holds a few KiB per node and is
+    //   the only host path written. fluentd's buffer stays in an emptyDir.
+    const stateDir = (w: { name: string }): string => `${HOST_STATE_ROOT}/${namespace}/${name}/${w.name}`;
+    const onNode = spec.writable.filter((w) => w.onNode);
     const hostAccess: HostAccessException = {
-      reason: `${name} tails the node's container log files: read-only hostPath ${spec.hostDirs.join(', ')}, as root because the files are readable by root only (no capabilities)`,
+      reason:
+        `${name} tails the node's container log files: read-only hostPath ${spec.hostDirs.join(', ')}, as root because the files are readable by root only (no capabilities)` +
+        (onNode.length ? `; keeps its read positions on the node in ${onNode.map(stateDir).join(', ')} so that a rollout does not re-send logs` : ''),
       hostPaths: [...spec.hostDirs],
+      stateDirs: onNode.map(stateDir),
       runAsRoot: true,
     };
     const hostVolumeName = (dir: string) => (dir === POD_LOGS_DIR ? 'pod-logs' : 'container-log-links');
@@ -272,7 +283,9 @@ export class LogCollectorChart extends ComponentChart {
           volumes: [
             { name: 'config', configMap: { name } },
             ...spec.hostDirs.map((dir) => ({ name: hostVolumeName(dir), hostPath: { path: dir, type: 'Directory' } })),
-            ...spec.writable.map((w) => ({ name: w.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(w.sizeLimit) } })),
+            ...spec.writable.map((w) =>
+              w.onNode ? { name: w.name, hostPath: { path: stateDir(w), type: 'DirectoryOrCreate' } } : { name: w.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(w.sizeLimit) } },
+            ),
           ],
         }),
       },
@@ -308,7 +321,8 @@ export class LogCollectorChart extends ComponentChart {
           configKey: 'config.alloy',
           configText: renderAlloyConfig({ lokiPushUrl: pushUrl, podLogsDir: POD_LOGS_DIR }),
           configDir: '/etc/alloy',
-          writable: [{ name: 'data', mountPath: '/var/lib/alloy/data', sizeLimit: '1Gi' }, tmp],
+          // --storage.path holds the components' state: loki.source.file's positions.
+          writable: [{ name: 'data', mountPath: '/var/lib/alloy/data', sizeLimit: '1Gi', onNode: true }, tmp],
           hostDirs: [POD_LOGS_DIR],
           rbacResources: ['pods'],
           egress: lokiEgress,
@@ -325,7 +339,7 @@ export class LogCollectorChart extends ComponentChart {
           configKey: 'promtail.yaml',
           configText: renderPromtailYaml({ lokiPushUrl: pushUrl, podLogsDir: POD_LOGS_DIR }),
           configDir: '/etc/promtail',
-          writable: [{ name: 'positions', mountPath: PROMTAIL_POSITIONS_DIR, sizeLimit: '64Mi' }, tmp],
+          writable: [{ name: 'positions', mountPath: PROMTAIL_POSITIONS_DIR, sizeLimit: '64Mi', onNode: true }, tmp],
           hostDirs: [POD_LOGS_DIR],
           rbacResources: ['pods'],
           egress: lokiEgress,
@@ -358,7 +372,8 @@ export class LogCollectorChart extends ComponentChart {
           }),
           configDir: '/fluentd/etc',
           writable: [
-            { name: 'state', mountPath: FLUENTD_STATE_DIR, sizeLimit: '64Mi' },
+            // in_tail's pos_file: read positions, on the node like the other collectors'.
+            { name: 'state', mountPath: FLUENTD_STATE_DIR, sizeLimit: '64Mi', onNode: true },
             { name: 'buffer', mountPath: FLUENTD_BUFFER_DIR, sizeLimit: '1Gi' },
             tmp,
           ],

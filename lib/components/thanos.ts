@@ -117,17 +117,19 @@ abstract class ThanosPart extends ComponentChart {
     this.rendered = renderObjstore(objstoreInput(ctx.config.thanos.objectStorage));
   }
 
-  protected thanosContainer(args: string[], resources: Resources, mounts: k8s.VolumeMount[], objstore: boolean): k8s.Container {
+  /**
+   * A Thanos container. `grpc`: whether the subcommand serves the StoreAPI (query, store,
+   * sidecar). `thanos compact` registers no `--grpc-*` flag at all: given one, it exits
+   * ("unknown long flag"), so the compactor gets only its HTTP flags.
+   */
+  protected thanosContainer(args: string[], resources: Resources, mounts: k8s.VolumeMount[], objstore: boolean, grpc = true): k8s.Container {
     const wiring = objstore ? objstoreWiring(this.rendered, filesystemDirOf(this.rendered)) : undefined;
     return container({
       name: this.componentName,
       image: IMAGES.thanos,
-      args: [...args, `--grpc-address=0.0.0.0:${THANOS_GRPC_PORT}`, `--http-address=0.0.0.0:${THANOS_HTTP_PORT}`, ...(wiring?.args ?? [])],
+      args: [...args, ...(grpc ? [`--grpc-address=0.0.0.0:${THANOS_GRPC_PORT}`] : []), `--http-address=0.0.0.0:${THANOS_HTTP_PORT}`, ...(wiring?.args ?? [])],
       env: wiring?.env,
-      ports: [
-        { name: 'grpc', containerPort: THANOS_GRPC_PORT },
-        { name: 'http', containerPort: THANOS_HTTP_PORT },
-      ],
+      ports: [...(grpc ? [{ name: 'grpc', containerPort: THANOS_GRPC_PORT }] : []), { name: 'http', containerPort: THANOS_HTTP_PORT }],
       resources,
       readinessProbe: httpProbe({ path: '/-/ready', port: 'http' }),
       livenessProbe: httpProbe({ path: '/-/healthy', port: 'http', periodSeconds: 30 }),
@@ -140,14 +142,14 @@ abstract class ThanosPart extends ComponentChart {
   }
 
 
-  protected services(headless: boolean): ServiceRef {
+  protected services(headless: boolean, grpc = true): ServiceRef {
     new k8s.KubeService(this, 'service', {
       metadata: this.meta(headless ? `${this.componentName}-headless` : this.componentName),
       spec: {
         clusterIp: headless ? 'None' : undefined,
         selector: this.selector,
         ports: [
-          { name: 'grpc', port: THANOS_GRPC_PORT, targetPort: k8s.IntOrString.fromString('grpc') },
+          ...(grpc ? [{ name: 'grpc', port: THANOS_GRPC_PORT, targetPort: k8s.IntOrString.fromString('grpc') }] : []),
           { name: 'http', port: THANOS_HTTP_PORT, targetPort: k8s.IntOrString.fromString('http') },
         ],
       },
@@ -229,6 +231,7 @@ export class ThanosCompactChart extends ThanosPart {
               cfg.resources,
               [{ name: 'data', mountPath: '/var/thanos/compact' }],
               true,
+              false,
             ),
           ],
           volumes: this.objstoreVolumes(),
@@ -236,7 +239,7 @@ export class ThanosCompactChart extends ThanosPart {
         volumeClaimTemplates: [volumeClaimTemplate('data', cfg.storage)],
       },
     });
-    this.services(true);
+    this.services(true, false);
     networkPolicy(this, {
       name: this.componentName,
       namespace: this.ns,

@@ -80,6 +80,8 @@ export const production: StackConfig = {
   nodeExporter: { enabled: true },
   exporter: {
     enabled: true,
+    // Build and push it yourself (README, "The exporter image"); replace the registry.
+    image: 'registry.example.com/observability/app-exporter:0.1.0',
     replicas: 2,
     source: 'simulate',
     interval: 15,

@@ -74,6 +74,8 @@ export const staging: StackConfig = {
   nodeExporter: { enabled: true },
   exporter: {
     enabled: true,
+    // Build and push it yourself (README, "The exporter image"); replace the registry.
+    image: 'registry.example.com/observability/app-exporter:0.1.0',
     replicas: 1,
     source: 'simulate',
     interval: 15,

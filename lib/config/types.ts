@@ -170,6 +170,12 @@ export type ExporterSource = 'simulate' | 'events' | 'stats';
 
 export interface ExporterConfig {
   readonly enabled: boolean;
+  /**
+   * The exporter image, built and pushed to your registry by you (README, "The exporter
+   * image": `IMAGE=<registry>/app-exporter:<version> npm run image`, then `buildah push`).
+   * An exact tag or a digest; nobody publishes a default.
+   */
+  readonly image: string;
   readonly replicas: number;
   readonly source: ExporterSource;
   /** Seconds between updates (simulate) or polls (stats). */

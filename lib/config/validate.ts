@@ -108,6 +108,19 @@ class Checker {
     return typeof value === 'string';
   }
 
+  /** An image reference pinned to an exact tag (not `latest`) or a digest. */
+  image(path: string, value: unknown): void {
+    if (value === undefined) {
+      this.add(path, 'is required: the image you build and push (README, "The exporter image"), e.g. "registry.example.com/observability/app-exporter:0.1.0"');
+      return;
+    }
+    if (!this.string(path, value)) return;
+    const m = /^([a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/.exec(value);
+    if (!m) this.add(path, `${this.show(value)} is not an image reference; use <registry>/<repository>:<tag>, e.g. "registry.example.com/observability/app-exporter:0.1.0"`);
+    else if (!m[2] && !m[3]) this.add(path, `${this.show(value)} has no tag; pin the image to an exact version, e.g. "${value}:0.1.0"`);
+    else if (m[2] === 'latest' && !m[3]) this.add(path, `${this.show(value)} is not pinned; use an exact version tag or a digest instead of "latest"`);
+  }
+
   url(path: string, value: unknown): void {
     if (!this.string(path, value)) return;
     let ok = false;
@@ -348,6 +361,7 @@ export function configProblems(config: StackConfig): ConfigProblem[] {
 
   const e = config.exporter;
   c.boolean('exporter.enabled', e.enabled);
+  if (e.enabled || e.image !== undefined) c.image('exporter.image', e.image);
   c.integer('exporter.replicas', e.replicas, 1, 10);
   if (c.oneOf('exporter.source', e.source, ['simulate', 'events', 'stats'] as const) && e.source === 'stats') {
     if (e.statsUrl === undefined) c.add('exporter.statsUrl', 'is required when source is "stats": the application\'s JSON stats URL');

@@ -41,10 +41,19 @@ export interface HostAccessException {
   readonly reason: string;
   /** Host paths the pod may mount (read-only). */
   readonly hostPaths: readonly string[];
+  /**
+   * Host folders the pod may write: state that must outlive the pod on its node (a log
+   * collector's read positions). Each must be under HOST_STATE_ROOT, owned by this stack;
+   * the policy suite refuses any other writable host mount. @default none
+   */
+  readonly stateDirs?: readonly string[];
   readonly hostNetwork?: boolean;
   readonly hostPID?: boolean;
   /** Run as root (UID 0) because the node's files are readable by root only. */
   readonly runAsRoot?: boolean;
 }
+
+/** The only host folder tree the stack writes to (`stateDirs` of a HostAccessException). */
+export const HOST_STATE_ROOT = '/var/lib/observability-stack';
 
 export const HOST_ACCESS_ANNOTATION = 'observability-stack.io/host-access-exception';

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import type { Resources, StackConfig, StorageConfig } from '../config/types';
 import { IMAGES } from '../images';
-import { HOST_ACCESS_ANNOTATION, HostAccessException, restrictedContainerSecurityContext, restrictedPodSecurityContext, DEFAULT_UID } from './security';
+import { HOST_ACCESS_ANNOTATION, HOST_STATE_ROOT, HostAccessException, restrictedContainerSecurityContext, restrictedPodSecurityContext, DEFAULT_UID } from './security';
 
 /** Kubernetes resources from the config's Resources (CPU limit only when configured). */
 export function resourceRequirements(r: Resources): k8s.ResourceRequirements {
@@ -109,8 +109,11 @@ export function podTemplate(config: StackConfig, spec: PodTemplateSpec): k8s.Pod
     throw new Error(`pod ${spec.selector['app.kubernetes.io/name']}: hostPath volumes (${hostPaths.join(', ')}) need an explicit HostAccessException`);
   }
   if (spec.hostAccess) {
-    const extra = hostPaths.filter((p) => !spec.hostAccess!.hostPaths.includes(p));
-    if (extra.length > 0) throw new Error(`pod ${spec.selector['app.kubernetes.io/name']}: hostPath ${extra.join(', ')} is not in its HostAccessException.hostPaths`);
+    const stateDirs = spec.hostAccess.stateDirs ?? [];
+    const outside = stateDirs.filter((d) => !d.startsWith(`${HOST_STATE_ROOT}/`));
+    if (outside.length > 0) throw new Error(`pod ${spec.selector['app.kubernetes.io/name']}: HostAccessException.stateDirs ${outside.join(', ')} must be under ${HOST_STATE_ROOT}/`);
+    const extra = hostPaths.filter((p) => !spec.hostAccess!.hostPaths.includes(p) && !stateDirs.includes(p));
+    if (extra.length > 0) throw new Error(`pod ${spec.selector['app.kubernetes.io/name']}: hostPath ${extra.join(', ')} is not in its HostAccessException.hostPaths or stateDirs`);
   }
   const uid = spec.hostAccess?.runAsRoot ? 0 : (spec.uid ?? DEFAULT_UID);
   const securityContext = spec.hostAccess?.runAsRoot

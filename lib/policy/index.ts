@@ -1,5 +1,5 @@
 import Ajv, { ValidateFunction } from 'ajv';
-import { HOST_ACCESS_ANNOTATION } from '../k8s/security';
+import { HOST_ACCESS_ANNOTATION, HOST_STATE_ROOT } from '../k8s/security';
 
 /**
  * The policy suite: checks synthesized objects against the hardening rules (Pod Security
@@ -121,9 +121,14 @@ export const restricted: PolicyCheck = (o, ctx) => {
   if (hasHostAccessException(o)) {
     const problems: string[] = [];
     if (o.metadata.namespace !== ctx.agentsNamespace) problems.push(`host-access exception outside the agents namespace ${ctx.agentsNamespace}`);
-    const hostVolumes = new Set((spec.volumes ?? []).filter((v: any) => v.hostPath).map((v: any) => v.name));
+    // Host folders are read-only, except the stack's own state folders under HOST_STATE_ROOT
+    // (a collector's read positions), which must be created by the kubelet for this pod only.
+    const hostVolumes = new Map<string, any>((spec.volumes ?? []).filter((v: any) => v.hostPath).map((v: any) => [v.name, v.hostPath]));
+    const isStateDir = (h: any): boolean => typeof h?.path === 'string' && h.path.startsWith(`${HOST_STATE_ROOT}/`) && h.type === 'DirectoryOrCreate';
     for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
-      for (const m of c.volumeMounts ?? []) if (hostVolumes.has(m.name) && m.readOnly !== true) problems.push(`container ${c.name} mounts hostPath volume ${m.name} writable`);
+      for (const m of c.volumeMounts ?? []) {
+        if (hostVolumes.has(m.name) && m.readOnly !== true && !isStateDir(hostVolumes.get(m.name))) problems.push(`container ${c.name} mounts hostPath volume ${m.name} writable (only folders under ${HOST_STATE_ROOT}/ may be written)`);
+      }
       if (c.securityContext?.privileged) problems.push(`container ${c.name} is privileged`);
       if (c.securityContext?.allowPrivilegeEscalation !== false) problems.push(`container ${c.name} allows privilege escalation`);
       if (!c.securityContext?.capabilities?.drop?.includes('ALL')) problems.push(`container ${c.name} does not drop all capabilities`);

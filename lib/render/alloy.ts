@@ -218,11 +218,11 @@ export function alloyBlocks(input: AlloyRenderInput): AlloyBlock[] {
       body: [
         a('forward_to', [expr('loki.write.loki.receiver')]),
         { name: 'stage.cri', body: [] },
-        // Positions live in an emptyDir (see the component): they survive container
-        // restarts, not a new pod, which re-reads the files still on the node. Lines more
-        // than an hour old are dropped here (counted in loki_process_dropped_lines_total)
-        // instead of being re-sent: Loki would store them twice or reject them as too far
-        // behind the newest line of their stream.
+        // Positions are kept on the node (see the component): a new pod continues where the
+        // last stopped. A pod without positions (a new node) reads the files on the node
+        // from their start: lines more than an hour old are dropped here (counted in
+        // loki_process_dropped_lines_total) instead of being sent: Loki would reject them as
+        // too far behind the newest line of their stream.
         { name: 'stage.drop', body: [a('older_than', REPLAY_MAX_AGE), a('drop_counter_reason', 'replayed_older_than_1h')] },
         { name: 'stage.json', body: [a('expressions', { level: LEVEL_JMESPATH })] },
         { name: 'stage.template', body: [a('source', 'level'), a('template', LEVEL_TEMPLATE)] },

@@ -41,7 +41,7 @@ function findGo(): string {
   );
 }
 
-function run(cmd: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; capture?: boolean } = {}): string {
+function run(cmd: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; capture?: boolean; allowFailure?: boolean } = {}): string {
   const res = spawnSync(cmd, args, {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
@@ -50,7 +50,7 @@ function run(cmd: string, args: readonly string[], opts: { cwd?: string; env?: N
     maxBuffer: 64 * 1024 * 1024,
   });
   if (res.error) throw res.error;
-  if (res.status !== 0) {
+  if (res.status !== 0 && !(opts.allowFailure && res.stdout)) {
     throw new Error(`${cmd} ${args.join(' ')} failed (exit ${res.status})${opts.capture ? `:\n${res.stderr}${res.stdout}` : ''}`);
   }
   return opts.capture ? res.stdout : '';
@@ -69,26 +69,31 @@ function goVersionLess(a: string, b: string): boolean {
 }
 
 interface Downloaded {
-  readonly Dir: string;
+  readonly Dir?: string;
   readonly GoMod: string;
-  readonly Time?: string;
+  readonly Info?: string;
+  readonly Error?: string;
 }
 
 function buildTool(go: string, spec: ToolSpec, localGo: string, root: string): void {
   const target = toolDir(spec, root);
   const env: NodeJS.ProcessEnv = { ...process.env, GOWORK: 'off', GOFLAGS: '-mod=mod', CGO_ENABLED: '0', GOTOOLCHAIN: 'local' };
   log(`${spec.name} ${spec.version}: downloading ${spec.module}@${spec.version}`);
-  const dl = JSON.parse(run(go, ['mod', 'download', '-json', `${spec.module}@${spec.version}`], { env, capture: true })) as Downloaded;
-  const goDirective = /^go (\S+)/m.exec(readFileSync(dl.GoMod, 'utf8'))?.[1];
-  if (goDirective && goVersionLess(localGo, goDirective)) {
+  const download = (): Downloaded => JSON.parse(run(go, ['mod', 'download', '-json', `${spec.module}@${spec.version}`], { env, capture: true, allowFailure: true })) as Downloaded;
+  let dl = download();
+  const needs = dl.Error ? /requires go >= (\S+)/.exec(dl.Error)?.[1] : /^go (\S+)/m.exec(readFileSync(dl.GoMod, 'utf8'))?.[1];
+  if (needs && goVersionLess(localGo, needs)) {
     env.GOTOOLCHAIN = NEWER_GO_TOOLCHAIN;
-    log(`${spec.name}: go.mod needs Go ${goDirective}, this machine has ${localGo}: building with ${NEWER_GO_TOOLCHAIN}`);
+    log(`${spec.name}: its go.mod needs Go ${needs}, this machine has ${localGo}: building with ${NEWER_GO_TOOLCHAIN} (fetched by the go command once)`);
+    dl = download();
   }
+  if (dl.Error || !dl.Dir) throw new Error(`go mod download ${spec.module}@${spec.version}: ${dl.Error ?? 'no folder'}`);
+  const time = dl.Info && existsSync(dl.Info) ? (JSON.parse(readFileSync(dl.Info, 'utf8')) as { Time?: string }).Time : undefined;
   const work = mkdtempSync(join(tmpdir(), `tools-${spec.name}-`));
   const staging = `${target}.tmp-${process.pid}`;
   try {
     const src = join(work, 'src');
-    cpSync(dl.Dir, src, { recursive: true });
+    cpSync(dl.Dir!, src, { recursive: true });
     // Module cache files are read-only; the copy must be writable for go to update go.sum.
     run('chmod', ['-R', 'u+w', src]);
     for (const rel of spec.placeholderFiles ?? []) {
@@ -103,7 +108,7 @@ function buildTool(go: string, spec: ToolSpec, localGo: string, root: string): v
         ...x(`${spec.versionPackage}.Revision=${spec.module}@${spec.version}`),
         ...x(`${spec.versionPackage}.Branch=${spec.version}`),
         ...x(`${spec.versionPackage}.BuildUser=observability-stack`),
-        ...x(`${spec.versionPackage}.BuildDate=${(dl.Time ?? '').replace(/[-:]/g, '').replace(/\..*$/, '')}`),
+        ...x(`${spec.versionPackage}.BuildDate=${(time ?? '').replace(/[-:]/g, '').replace(/\..*$/, '')}`),
       );
     }
     for (const extra of spec.extraLdflags ?? []) ldflags.push(...x(extra));

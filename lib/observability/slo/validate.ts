@@ -162,6 +162,9 @@ function windowsOptionProblems(options: ValidateOptions): string[] {
   return (options.alertWindows ?? []).flatMap((w, i) => alertWindowsProblems(w, `alertWindows[${i}]`));
 }
 
+/** The `severity` label of an SLO alert whose spec sets none (page -> critical, ticket -> warning). */
+export const DEFAULT_SEVERITY: Readonly<Record<'page' | 'ticket', string>> = { page: 'critical', ticket: 'warning' };
+
 function resolveAlert(decl: SloDeclaration, severity: 'page' | 'ticket', windows: Slo['burnRateWindows']): SloAlert | undefined {
   const a = decl.alerting ?? {};
   const own = (severity === 'page' ? a.pageAlert : a.ticketAlert) ?? {};
@@ -171,7 +174,9 @@ function resolveAlert(decl: SloDeclaration, severity: 'page' | 'ticket', windows
   return {
     severity,
     name: a.name!,
-    labels: { ...(a.labels ?? {}), ...(own.labels ?? {}) },
+    // A page alert without a `severity` label would never page: routing keys on `severity`.
+    // Page alerts get `critical`, ticket alerts `warning`, unless the spec sets it.
+    labels: { severity: DEFAULT_SEVERITY[severity], ...(a.labels ?? {}), ...(own.labels ?? {}) },
     annotations: { ...(a.annotations ?? {}), ...(own.annotations ?? {}) },
     ...(forDuration !== undefined ? { for: normalizeDuration(forDuration)! } : {}),
     windows: [pair[0], pair[1]],
