@@ -220,6 +220,15 @@ function materialize(p: LocalPod, containerName: string, paths: PathMap, objects
   }
 }
 
+/** The container's mounts with the one of a ConfigMap volume moved to a folder shared with other pods. */
+function shareConfigMapMount(p: LocalPod, containerName: string, paths: PathMap, configMap: string, shared: string): PathMap {
+  const c = (p.template.containers as any[]).find((x) => x.name === containerName);
+  const mount = ((c?.volumeMounts ?? []) as any[]).find((m) => ((p.template.volumes ?? []) as any[]).find((v) => v.name === m.name)?.configMap?.name === configMap);
+  if (!mount) throw new Error(`${p.spec.name}/${containerName} mounts no ConfigMap ${configMap}`);
+  const at = String(mount.mountPath).replace(/\/+$/, '');
+  return paths.map(([from, to]) => (from === at ? ([from, shared] as const) : ([from, to] as const)));
+}
+
 function writeFiles(files: Readonly<Record<string, string>>): void {
   for (const [file, content] of Object.entries(files)) {
     mkdirSync(dirname(file), { recursive: true });
@@ -359,10 +368,18 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     interface Replica { pod: string; port: number; args: string[]; env: NodeJS.ProcessEnv; rulesDir?: string; dataDir: string; service?: Service; sidecarArgs?: string[] }
     const replicas: Replica[] = [];
     let promConfigFile = '';
+    // The rule files are one folder shared by the replicas, as the ConfigMap is mounted at the
+    // same path in every pod: Prometheus offsets a rule group's evaluations within the interval
+    // by a hash of its name and file path, so the same paths make the replicas evaluate (and
+    // send alerts) at the same instants, as in the cluster. Per-pod folders would give each
+    // replica its own phase, and alerts would reach the Alertmanagers at two instants per
+    // interval, one of which can fall between the two Alertmanagers' flushes of a group (the
+    // race the notification timings are chosen to avoid; see DEFAULT_SETTINGS.groupWait).
+    const sharedRules = join(root, 'configmaps', 'prometheus-rules');
     for (const [i, name] of promNames.entries()) {
       const p = pod(name);
       const podRoot = join(root, 'pods', name);
-      const paths = mountPaths(p, 'prometheus', podRoot);
+      const paths = shareConfigMapMount(p, 'prometheus', mountPaths(p, 'prometheus', podRoot), 'prometheus-rules', sharedRules);
       let rulesDir: string | undefined;
       materialize(p, 'prometheus', paths, objects, (cm, data, dir) => {
         if (cm === 'prometheus-rules') {
@@ -529,9 +546,9 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       if (replicas.some((r) => !r.rulesDir)) throw new Error('the Prometheus container mounts no prometheus-rules ConfigMap');
       if (!o.deferRules) return;
       const want = Object.values(ruleFiles).reduce((n, t) => n + (parse(t) as { groups: unknown[] }).groups.length, 0);
+      for (const dir of new Set(replicas.map((r) => r.rulesDir!))) for (const [file, content] of Object.entries(ruleFiles)) writeFileSync(join(dir, file), content);
       await Promise.all(
         replicas.map(async (r) => {
-          for (const [file, content] of Object.entries(ruleFiles)) writeFileSync(join(r.rulesDir!, file), content);
           const url = `http://127.0.0.1:${r.port}`;
           await http(`${url}/-/reload`, { method: 'POST', timeoutMs: 30_000 });
           await waitFor(`${r.pod} to load ${want} rule groups`, async () => ((await http(`${url}/api/v1/rules`)).data.groups.length === want ? true : undefined), { timeoutMs: 20_000 });

@@ -216,6 +216,21 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
     const bad = rules.filter((r) => r.health !== 'ok');
     if (bad.length > 0) fail(`rules failing to evaluate: ${bad.map((r) => `${r.name}: ${r.lastError}`).join('; ')}`);
     report.check(`${groups.length} rule groups, ${rules.length} rules, all health "ok" on real data`);
+    if (h.prometheusReplicas.length > 1) {
+      // As in the cluster (same rule file paths), the replicas evaluate each group at the same
+      // instants, so their alerts reach the Alertmanagers together (see the harness).
+      const intervalMs = ms(s.evaluationInterval);
+      const phases = await Promise.all(
+        h.prometheusReplicas.map(async (r) => new Map(((await http(`${r.url}/api/v1/rules`)).data.groups as Obj[]).map((g) => [`${g.file}#${g.name}`, Date.parse(g.lastEvaluation) % intervalMs]))),
+      );
+      const apart = [...phases[0]].map(([key, p0]) => {
+        const d = Math.abs(p0 - (phases[1].get(key) ?? Number.NaN));
+        return [key, Math.min(d, intervalMs - d)] as const;
+      });
+      const worst = apart.reduce((a, b) => (b[1] > a[1] || Number.isNaN(b[1]) ? b : a));
+      if (!(worst[1] <= 100)) fail(`the replicas evaluate rule group ${worst[0]} ${worst[1]} ms apart within the ${s.evaluationInterval} interval: their alerts would reach the Alertmanagers at different instants`);
+      report.check(`both replicas evaluate every rule group at the same offset within the ${s.evaluationInterval} interval (at most ${worst[1]} ms apart), as in the cluster`);
+    }
 
     const recordings = rules.filter((r) => r.type === 'recording');
     if (recordings.length === 0) fail('no recording rules loaded');

@@ -32,7 +32,9 @@ import { findAlertWindows, formatDuration, generateSloRuleGroups, parseDuration,
  *   gateway's block sync (15m -> 5s), the compactor's consistency delay (30m -> 0s), delete
  *   delay (48h -> 0s) and wait interval (5m -> 10s).
  * - Files. Each mount of a running container is a directory under the pod's root; paths in
- *   args and configs that fall under a mount are prefixed with that root.
+ *   args and configs that fall under a mount are prefixed with that root. The rule files are
+ *   one directory shared by the Prometheus replicas (the harness), as the ConfigMap has the
+ *   same path in every pod: Prometheus phases a rule group's evaluations by its file path.
  * - Object storage. Thanos's objstore.yml gets the FILESYSTEM type, a local directory standing
  *   in for the bucket (`localObjstoreConfig`); the credentials Secret it would read through
  *   `secretKeyRef` gets unused test values.
