@@ -90,6 +90,28 @@ describe('simulate source', () => {
     for (const seed of [3, 7]) expect(starts(0, seed)).toEqual([]);
   });
 
+  test('a forced incident fails exactly its ratio of requests (not at random): the share of 5xx never wanders back across it', async () => {
+    let now = DAY0 + 12 * H;
+    const m = new AppMetrics({ defaultMetrics: false, now: () => now });
+    const sim = new Simulator(m, { seed: 5, burstsPerDay: 0, requestsPerSecond: 1000, now: () => now });
+    sim.startIncident({ errorRatio: 0.0025, durationSeconds: 0 });
+    let lastFailed = 0;
+    let lastTotal = 0;
+    for (let i = 0; i < 120; i++) {
+      now += 1000;
+      sim.step(now, 1);
+      const t = await m.render();
+      const failed = fiveXX(t);
+      const total = sumOf(t, M.httpRequests);
+      // Within one request of the ratio at every step: floor(0.0025 x requests so far).
+      expect(Math.abs(failed - 0.0025 * total)).toBeLessThanOrEqual(1);
+      // Each second (about 1000 requests) adds 2 or 3 failures, never none.
+      if (i > 0) expect(failed - lastFailed).toBeGreaterThanOrEqual(Math.floor(0.0025 * (total - lastTotal)));
+      lastFailed = failed;
+      lastTotal = total;
+    }
+  });
+
   test('a forced incident drives the 5xx ratio to its error ratio, then ends', async () => {
     const log = memoryLogger();
     let now = DAY0 + 12 * H;
