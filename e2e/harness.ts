@@ -367,6 +367,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     // ---- Prometheus replicas (and their sidecars' args).
     interface Replica { pod: string; port: number; args: string[]; env: NodeJS.ProcessEnv; rulesDir?: string; dataDir: string; service?: Service; sidecarArgs?: string[] }
     const replicas: Replica[] = [];
+    const historyWrites: Promise<void>[] = [];
     let promConfigFile = '';
     // The rule files are one folder shared by the replicas, as the ConfigMap is mounted at the
     // same path in every pod: Prometheus offsets a rule group's evaluations within the interval
@@ -414,10 +415,12 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
         materialize(p, 'thanos-sidecar', sidecarPaths, objects, objstore);
         replica.sidecarArgs = thanosArgs(containerArgs(p, 'thanos-sidecar', sidecarPaths, secrets), { self: p, cluster: fixture });
         if (!replica.sidecarArgs.includes(`--tsdb.path=${dataDir}`)) throw new Error(`the sidecar of ${name} does not read its Prometheus's TSDB folder ${dataDir}: ${replica.sidecarArgs.join(' ')}`);
-        historyBlocks[name] = writeHistoryBlocks(history, dataDir, podRoot);
+        historyWrites.push(writeHistoryBlocks(history, dataDir, podRoot).then((ulids) => void (historyBlocks[name] = ulids)));
       }
       replicas.push(replica);
     }
+    // Both replicas' history at once (a promtool each).
+    await Promise.all(historyWrites);
     if (withThanos) {
       // Prometheus's own time retention is relative to its newest block: the history must fit in it.
       const retention = replicas[0].args.find((a) => a.startsWith('--storage.tsdb.retention.time='))?.split('=')[1];

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+import { execFile } from 'child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { promtool } from '../test/support/tools';
+import { toolPath } from '../test/support/tools';
 import { http } from './processes';
 
 /**
@@ -73,14 +74,22 @@ export function historyOpenMetrics(h: History): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Write the history as TSDB blocks into a Prometheus data folder (new block ULIDs each call); returns the block ULIDs. */
-export function writeHistoryBlocks(h: History, dataDir: string, scratch: string): string[] {
+/**
+ * Write the history as TSDB blocks into a Prometheus data folder with `promtool tsdb
+ * create-blocks-from openmetrics` (new block ULIDs each call: two replicas' blocks must not
+ * share names in the bucket); resolves with the block ULIDs.
+ */
+export function writeHistoryBlocks(h: History, dataDir: string, scratch: string): Promise<string[]> {
   const input = join(scratch, 'history.om');
   writeFileSync(input, historyOpenMetrics(h));
-  const before = new Set(existsSync(dataDir) ? readdirSync(dataDir) : []);
-  const res = promtool(['tsdb', 'create-blocks-from', 'openmetrics', input, dataDir]);
-  if (res.status !== 0) throw new Error(`promtool tsdb create-blocks-from openmetrics failed:\n${res.output.slice(-2000)}`);
-  return readdirSync(dataDir).filter((d) => !before.has(d) && /^[0-9A-HJKMNP-TV-Z]{26}$/.test(d)).sort();
+  mkdirSync(dataDir, { recursive: true });
+  const before = new Set(readdirSync(dataDir));
+  return new Promise((resolve, reject) => {
+    execFile(toolPath('promtool'), ['tsdb', 'create-blocks-from', 'openmetrics', input, dataDir], { maxBuffer: 64 * 1024 * 1024, timeout: 300_000 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`promtool tsdb create-blocks-from openmetrics failed: ${err.message}\n${`${stdout}${stderr}`.slice(-2000)}`));
+      resolve(readdirSync(dataDir).filter((d) => !before.has(d) && /^[0-9A-HJKMNP-TV-Z]{26}$/.test(d)).sort());
+    });
+  });
 }
 
 export interface BucketBlock {
