@@ -133,11 +133,12 @@ function buildTool(go: string, spec: ToolSpec, localGo: string, root: string): v
     mkdirSync(staging, { recursive: true });
     for (const [binary, pkg] of Object.entries(spec.binaries)) {
       log(`${spec.name}: go build ${pkg} -> ${binary}`);
-      run(go, ['build', '-trimpath', '-ldflags', ldflags.join(' '), '-o', join(staging, binary), pkg], { cwd: src, env });
+      const tags = spec.buildTags?.length ? ['-tags', spec.buildTags.join(',')] : [];
+      run(go, ['build', '-trimpath', ...tags, '-ldflags', ldflags.join(' '), '-o', join(staging, binary), pkg], { cwd: src, env });
     }
     writeFileSync(
       join(staging, 'tool.json'),
-      `${JSON.stringify({ module: spec.module, version: spec.version, binaries: spec.binaries, goToolchain: env.GOTOOLCHAIN === 'local' ? localGo : env.GOTOOLCHAIN }, null, 2)}\n`,
+      `${JSON.stringify({ module: spec.module, version: spec.version, binaries: spec.binaries, buildTags: spec.buildTags ?? [], goToolchain: env.GOTOOLCHAIN === 'local' ? localGo : env.GOTOOLCHAIN }, null, 2)}\n`,
     );
     rmSync(target, { recursive: true, force: true });
     renameSync(staging, target);

@@ -35,6 +35,11 @@ export interface ToolSpec {
    * binary prints with `--version` (prometheus/common/version for the Prometheus ecosystem).
    */
   readonly versionPackage?: string;
+  /**
+   * Go build tags upstream builds the release binaries with (the `tags` of its `.promu.yml`),
+   * where leaving them out changes behaviour. Part of the cache folder's name.
+   */
+  readonly buildTags?: readonly string[];
   /** Extra `-X` assignments for the linker. */
   readonly extraLdflags?: readonly string[];
   /**
@@ -139,6 +144,11 @@ export function toolSpecs(): ToolSpec[] {
       displayVersion: thanos.version.replace(/^v/, ''),
       binaries: { thanos: './cmd/thanos' },
       versionPackage: PROMETHEUS_COMMON_VERSION,
+      // Thanos's .promu.yml: `slicelabels` makes Prometheus's labels.Labels a slice, which
+      // Thanos's gRPC code converts to its protobuf labels without copying. Built without it
+      // (Prometheus 3's default string labels), every sidecar and store gateway panics
+      // ("makeslice: len out of range" in the gRPC codec) on the first Info call from Query.
+      buildTags: ['netgo', 'slicelabels'],
       image: 'thanos',
     },
     {
@@ -219,7 +229,8 @@ export function toolsCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The folder of one tool at one version. */
 export function toolDir(spec: ToolSpec, root = toolsCacheRoot()): string {
-  return join(root, `${spec.name}-${spec.version}`);
+  const tags = spec.buildTags?.length ? `-tags-${spec.buildTags.join('.')}` : '';
+  return join(root, `${spec.name}-${spec.version}${tags}`);
 }
 
 /**
@@ -228,7 +239,7 @@ export function toolDir(spec: ToolSpec, root = toolsCacheRoot()): string {
  */
 export function toolSetDir(specs: readonly ToolSpec[] = toolSpecs(), root = toolsCacheRoot()): string {
   const key = createHash('sha256')
-    .update(specs.map((s) => `${s.name}@${s.version}:${Object.keys(s.binaries).join(',')}`).join('\n'))
+    .update(specs.map((s) => `${s.name}@${s.version}:${Object.keys(s.binaries).join(',')}${s.buildTags?.length ? `:tags=${s.buildTags.join(',')}` : ''}`).join('\n'))
     .digest('hex')
     .slice(0, 12);
   return join(root, `set-${key}`);
