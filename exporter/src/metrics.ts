@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { APP_METRICS, M, MetricSpec, OTHER, SUPPRESSED_RUNTIME_METRICS } from './catalogue';
+import { APP_METRICS, M, MetricSpec, OTHER, SUPPRESSED_RUNTIME_METRICS, TRANSACTION_STATUSES } from './catalogue';
 import { ExpositionFormat, FamilyJson, serialize } from './exposition';
 import { LabelAllowList, LabelNormalizer, isOpenLabel, statusClass } from './labels';
 import { DEFAULT_WINDOWS, SloSpec, SloTracker, WindowSpec, parseWindow } from './slo';
@@ -182,6 +182,8 @@ export class AppMetrics {
   private sideEffects = 0;
   /** observeRequest's series by method, route and status; bounded (see requestSeries). */
   private readonly requestCache = new Map<string, RequestSeries>();
+  /** Transaction types whose statuses have been started at 0. */
+  private readonly transactionTypes = new Set<string>();
   private readonly requestCacheMax: number;
   private readonly g: { requests: Guarded; duration: Guarded; requestSize: Guarded; responseSize: Guarded };
 
@@ -460,7 +462,16 @@ export class AppMetrics {
     this.inc(M.revenue, { product, region }, amount);
   }
 
+  /**
+   * Count finished transactions. The first time a transaction type is seen, every final status
+   * of it starts at 0, so that a ratio such as "failed / all" reads 0 rather than no data before
+   * the first failure (and `rate()` sees the first failure as an increase).
+   */
   countTransaction(type: string, status: string, count = 1): void {
+    if (!this.transactionTypes.has(type)) {
+      this.transactionTypes.add(type);
+      for (const s of TRANSACTION_STATUSES) this.inc(M.transactions, { type, status: s }, 0);
+    }
     this.inc(M.transactions, { type, status }, count);
   }
 

@@ -147,3 +147,25 @@ describe('series cap', () => {
     expect(() => new AppMetrics({ maxSeries: 0, defaultMetrics: false })).toThrow('maxSeries must be a positive integer');
   });
 });
+
+describe('known label values start at zero', () => {
+  test('a transaction type starts every final status at 0, so "failed / all" reads 0 before the first failure', async () => {
+    const m = new AppMetrics({ defaultMetrics: false });
+    expect(seriesOf(await m.render(), M.transactions)).toEqual([]); // nothing before the first transaction of a type
+    m.countTransaction('purchase', 'succeeded', 3);
+    expect(seriesOf(await m.render(), M.transactions)).toEqual([
+      'app_transactions_total{type="purchase",status="succeeded"} 3',
+      'app_transactions_total{type="purchase",status="failed"} 0',
+      'app_transactions_total{type="purchase",status="cancelled"} 0',
+    ]);
+    m.countTransaction('purchase', 'failed');
+    expect(sample(await m.render(), `${M.transactions}{type="purchase",status="failed"}`)).toBe(1);
+    // another type gets its own zeros; the first type's counts are untouched
+    m.countTransaction('refund', 'failed', 2);
+    const text = await m.render();
+    expect(sample(text, `${M.transactions}{type="refund",status="succeeded"}`)).toBe(0);
+    expect(sample(text, `${M.transactions}{type="refund",status="failed"}`)).toBe(2);
+    expect(sample(text, `${M.transactions}{type="purchase",status="succeeded"}`)).toBe(3);
+    expect(seriesOf(text, M.transactions)).toHaveLength(6);
+  });
+});
