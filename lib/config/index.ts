@@ -2,3 +2,5 @@ export * from './types';
 export * from './validate';
 export { staging } from './staging';
 export { production } from './production';
+export * from './fleet';
+export { exampleFleet } from './fleet-example';

@@ -262,7 +262,7 @@ class Checker {
 }
 
 /** All problems of a config (empty when valid). */
-export function configProblems(config: StackConfig): ConfigProblem[] {
+export function configProblems(config: StackConfig, options: ValidationOptions = {}): ConfigProblem[] {
   const c = new Checker();
   c.dnsLabel('environment', config.environment);
   if (c.string('cluster', config.cluster) && !LABEL_VALUE.test(config.cluster)) {
@@ -409,7 +409,7 @@ export function configProblems(config: StackConfig): ConfigProblem[] {
         c.secret('logCollector.elasticsearch.credentialsSecret', lc.elasticsearch.credentialsSecret);
       }
     }
-    if (lc.enabled && lc.kind !== 'fluentd' && !l.enabled) {
+    if (lc.enabled && lc.kind !== 'fluentd' && !l.enabled && !options.lokiElsewhere) {
       c.add('logCollector.kind', `"${lc.kind}" ships logs to Loki, which is disabled; enable loki, choose "fluentd", or disable the collector`);
     }
   }
@@ -446,9 +446,15 @@ export function configProblems(config: StackConfig): ConfigProblem[] {
   return c.problems;
 }
 
+/** What the config alone does not say (a fleet's clusters). */
+export interface ValidationOptions {
+  /** The log collector ships to a Loki of another cluster (a fleet's workload cluster). @default false */
+  readonly lokiElsewhere?: boolean;
+}
+
 /** Throws ConfigValidationError listing every problem; returns the config when valid. */
-export function validateConfig(config: StackConfig): StackConfig {
-  const problems = configProblems(config);
+export function validateConfig(config: StackConfig, options: ValidationOptions = {}): StackConfig {
+  const problems = configProblems(config, options);
   if (problems.length > 0) throw new ConfigValidationError(String(config.environment), problems);
   return config;
 }
