@@ -178,7 +178,7 @@ export interface AlertmanagerConfigInput {
   readonly routing?: RoutingInput;
   /**
    * Labels that must be equal for a critical alert to silence a warning (and a warning an
-   * info) of the same problem. @default ['alertname', 'namespace', 'service']
+   * info) of the same problem. @default ['alertname', 'cluster', 'namespace', 'service']
    */
   readonly inhibitEqual?: readonly string[];
   /** `global.resolve_timeout`. @default '5m' */
@@ -206,13 +206,20 @@ export function alertmanagerInput(cfg: AlertmanagerConfig, secretsDir: string): 
  * state, finds its peer's notification-log entry different after peer_timeout and sends a
  * notification that repeats an earlier one. The e2e suite reproduced this duplicate with
  * group_wait equal to the evaluation interval (e2e/harness.ts).
+ *
+ * Every group is per `cluster` (the external label every Prometheus adds): an Alertmanager
+ * that receives the alerts of several clusters (a fleet's) never merges two clusters' alerts
+ * into one notification, and each notification names its cluster.
  */
 export const DEFAULT_ROUTE_TIMINGS: Readonly<Record<'default' | AlertSeverity, ResolvedRouteTiming>> = {
-  default: { groupBy: ['alertname', 'namespace', 'service'], groupWait: '25s', groupInterval: '5m', repeatInterval: '4h' },
-  critical: { groupBy: ['alertname', 'namespace', 'service'], groupWait: '10s', groupInterval: '5m', repeatInterval: '1h' },
-  warning: { groupBy: ['alertname', 'namespace', 'service'], groupWait: '25s', groupInterval: '5m', repeatInterval: '4h' },
-  info: { groupBy: ['alertname', 'namespace'], groupWait: '55s', groupInterval: '15m', repeatInterval: '24h' },
+  default: { groupBy: ['alertname', 'cluster', 'namespace', 'service'], groupWait: '25s', groupInterval: '5m', repeatInterval: '4h' },
+  critical: { groupBy: ['alertname', 'cluster', 'namespace', 'service'], groupWait: '10s', groupInterval: '5m', repeatInterval: '1h' },
+  warning: { groupBy: ['alertname', 'cluster', 'namespace', 'service'], groupWait: '25s', groupInterval: '5m', repeatInterval: '4h' },
+  info: { groupBy: ['alertname', 'cluster', 'namespace'], groupWait: '55s', groupInterval: '15m', repeatInterval: '24h' },
 };
+
+/** Labels that must be equal for an alert to inhibit another: the same problem, in the same cluster. */
+export const DEFAULT_INHIBIT_EQUAL: readonly string[] = ['alertname', 'cluster', 'namespace', 'service'];
 
 /** How often the dead man's switch is pinged by default. */
 export const DEFAULT_DEADMANS_SWITCH_INTERVAL = '1m';
@@ -669,7 +676,7 @@ function resolveWith(p: Problems, input: AlertmanagerConfigInput): Resolved | un
     timings[level] = t;
   }
 
-  const inhibitEqual = input.inhibitEqual ?? ['alertname', 'namespace', 'service'];
+  const inhibitEqual = input.inhibitEqual ?? [...DEFAULT_INHIBIT_EQUAL];
   checkLabelNames(p, 'alertmanager.inhibitEqual', inhibitEqual, false);
   const resolveTimeout = input.resolveTimeout ?? '5m';
   checkDuration(p, 'alertmanager.resolveTimeout', resolveTimeout, { positive: true });
@@ -711,11 +718,15 @@ export function deadMansSwitchTimings(periodMs: number): { groupIntervalMs: numb
 
 // --- rendering ------------------------------------------------------------------------
 
-/** The Slack message: one line per alert with its summary, description and runbook link. */
-const SLACK_TITLE = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}';
+/**
+ * The Slack message: the title names the cluster (every group is one cluster's, see
+ * DEFAULT_ROUTE_TIMINGS), then one line per alert with its summary, cluster and namespace,
+ * description and runbook link (a route of yours may group several clusters' alerts).
+ */
+const SLACK_TITLE = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}{{ if .CommonLabels.cluster }} in {{ .CommonLabels.cluster }}{{ end }}';
 const SLACK_TEXT =
   '{{ range .Alerts }}*{{ if .Annotations.summary }}{{ .Annotations.summary }}{{ else }}{{ .Labels.alertname }}{{ end }}*' +
-  '{{ if .Labels.namespace }} (`{{ .Labels.namespace }}`){{ end }}\n' +
+  '{{ if or .Labels.cluster .Labels.namespace }} (`{{ if .Labels.cluster }}{{ .Labels.cluster }}{{ if .Labels.namespace }}/{{ end }}{{ end }}{{ .Labels.namespace }}`){{ end }}\n' +
   '{{ if .Annotations.description }}{{ .Annotations.description }}\n{{ end }}' +
   '{{ if .Annotations.runbook_url }}<{{ .Annotations.runbook_url }}|Runbook>\n{{ end }}{{ end }}';
 
@@ -742,6 +753,7 @@ function renderReceiver(r: Resolved, rec: ReceiverModel): Record<string, unknown
         send_resolved: true,
         severity: i.severity,
         details: {
+          cluster: '{{ .CommonLabels.cluster }}',
           summary: '{{ .CommonAnnotations.summary }}',
           runbook_url: '{{ .CommonAnnotations.runbook_url }}',
         },
@@ -833,8 +845,9 @@ export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): Record
       { source_matchers: ['severity="critical"'], target_matchers: ['severity=~"warning|info"'], equal: [...r.inhibitEqual] },
       { source_matchers: ['severity="warning"'], target_matchers: ['severity="info"'], equal: [...r.inhibitEqual] },
       // InfoInhibitor fires in a namespace while an info alert fires there and no warning or
-      // critical does: info alerts are only notified next to something that matters.
-      { source_matchers: ['alertname="InfoInhibitor"'], target_matchers: ['severity="info"'], equal: ['namespace'] },
+      // critical does: info alerts are only notified next to something that matters (in
+      // that namespace of that cluster).
+      { source_matchers: ['alertname="InfoInhibitor"'], target_matchers: ['severity="info"'], equal: ['cluster', 'namespace'] },
     ],
     receivers: r.receivers.map((rec) => renderReceiver(r, rec)),
   };
@@ -850,6 +863,8 @@ export interface SecretKeyRequirement {
   readonly key: string;
   /** What the value is (no single quote: it becomes a shell placeholder). */
   readonly description: string;
+  /** The value is a file (a certificate or key, PEM): `--from-file` rather than `--from-literal`. @default false */
+  readonly file?: boolean;
 }
 
 /** The keys of the receivers Secret the rendered config reads, in the order of the receivers. */
