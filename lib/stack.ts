@@ -75,7 +75,9 @@ export class MonitoringStack extends Construct {
     // pods scrape every component, and so do the other Prometheus servers the config names
     // (e.g. an operator-managed one using the operator/ monitors), on the metrics ports only.
     const prometheusPods = { pods: selectorLabels(config, 'prometheus') };
+    // Grafana's pods, where it runs (a fleet's workload cluster has none).
     const grafanaPods = { pods: selectorLabels(config, 'grafana') };
+    const grafanaClients = config.grafana.enabled ? [grafanaPods] : [];
     const thanosQueryPods = { pods: selectorLabels(config, 'thanos-query') };
     const additionalScrapers: Peer[] = (config.network.additionalScrapers ?? []).map((s) => ({ namespace: s.namespace, pods: s.podLabels }));
     const scrapers: Peer[] = [prometheusPods, ...additionalScrapers];
@@ -92,7 +94,7 @@ export class MonitoringStack extends Construct {
     const alertmanager = config.alertmanager.enabled
       ? this.add(
           new AlertmanagerChart(this, ctx, {
-            clients: [prometheusPods, grafanaPods],
+            clients: [prometheusPods, ...grafanaClients],
             scrapers,
             fleet: fleet && tls ? { serverSecret: tls.serverSecret, clientSecret: tls.clientSecret, remoteClients: cidrPeers(others.flatMap((c) => c.egressCidrs)), endpoints: fleet.self.alertmanagers } : undefined,
           }),
@@ -105,7 +107,7 @@ export class MonitoringStack extends Construct {
     const loki = config.loki.enabled
       ? this.add(
           new LokiChart(this, ctx, {
-            clients: [grafanaPods, ...(shipsToLoki ? [collectorPeer] : [])],
+            clients: [...grafanaClients, ...(shipsToLoki ? [collectorPeer] : [])],
             scrapers,
             fleet:
               fleet && tls && fleet.self.loki
@@ -142,7 +144,7 @@ export class MonitoringStack extends Construct {
     const prometheus = config.prometheus.enabled
       ? this.add(
           new PrometheusChart(this, ctx, {
-            queriers: [grafanaPods],
+            queriers: grafanaClients,
             scrapers: additionalScrapers,
             nodePorts: [KUBELET_PORT, ...(nodeExporter?.metricsPorts ?? [])],
             alertmanager: alertmanager?.alertmanagerRef,
@@ -162,7 +164,7 @@ export class MonitoringStack extends Construct {
               replicaLabel: prometheus.replicaLabel,
               sidecars: prometheus.headless.withPort('grpc', THANOS_GRPC_PORT),
               stores: stores.map((s) => s.grpc),
-              clients: [grafanaPods],
+              clients: grafanaClients,
               scrapers,
               storeApiPods: [{ pods: prometheus.selector }, ...stores.map((s) => ({ pods: s.selector }))],
               expectedEndpoints: config.prometheus.replicas + stores.length * config.thanos.storeGateway.replicas + config.thanos.query.extraEndpoints.length + remoteStores.length,
