@@ -131,6 +131,7 @@ export function isFleet(t: SynthTarget): t is FleetConfig {
 export function synthesizeAll(targets: readonly SynthTarget[]): OutputFiles {
   const names = targets.map((c) => (isFleet(c) ? c.name : c.environment));
   const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup && targets.filter((t) => !isFleet(t) && t.environment === dup).length > 1) throw new Error(`environment "${dup}" is configured twice; environment names must be unique`);
   if (dup) throw new Error(`"${dup}" names two environments or fleets (each names its folder of dist/); names must be unique`);
   const all: OutputFiles = new Map();
   for (const target of targets) for (const [path, content] of isFleet(target) ? synthesizeFleet(target) : synthesizeEnvironment(target)) all.set(path, content);
