@@ -431,3 +431,61 @@ describe('TLS with client certificates between the clusters (real thanos, alertm
     expect({ status: res.status, output: res.output }).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
   });
 });
+
+describe('variants of the declaration', () => {
+  const synth = (f: FleetConfig) => synthesizeAll([f]);
+  const objectsIn = (files: Map<string, string>, dir: string): K8sObject[] => parseObjectsOf(dir, files).map((o) => o.object);
+
+  test('an observer that is also a workload cluster: its Query reaches its own sidecars in the cluster and the other gateways over TLS; it runs the app exporter', () => {
+    const both = withCluster('observer', (c) => ({ ...c, roles: ['workload', 'observer'] }));
+    expect(fleetProblems(both)).toEqual([]);
+    const files = synth(both);
+    const objects = objectsIn(files, 'fleet/observer');
+    expect(objects.some((o) => o.kind === 'Deployment' && o.metadata.name === 'app-exporter')).toBe(true);
+    const endpoints = parse(objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'thanos-query-endpoints')!.data['endpoints.yaml']);
+    expect(endpoints.endpoints.map((e: { address: string }) => e.address)).toEqual(['thanos.workload-a.example.com:10901', 'thanos.workload-b.example.com:10901']);
+    // No load balancer for a gateway of its own.
+    expect(objects.filter((o) => o.kind === 'Service' && o.metadata.name === 'thanos-query-fleet')).toEqual([]);
+  });
+
+  test('Promtail instead of Alloy: the same tenant, client certificate and cluster label', () => {
+    const promtail = { ...exampleFleet, clusters: exampleFleet.clusters.map((c) => ({ ...c, stack: { ...c.stack, logCollector: { ...c.stack.logCollector, kind: 'promtail' as const } } })) };
+    const files = synth(promtail);
+    const config = objectsIn(files, 'fleet/workload-b').find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'promtail')!;
+    expect(parse(config.data['promtail.yaml']).clients).toEqual([
+      {
+        url: 'https://loki.observer.example.com:3100/loki/api/v1/push',
+        tenant_id: 'workload-b',
+        tls_config: { ca_file: '/etc/fleet-tls/client/ca.crt', cert_file: '/etc/fleet-tls/client/tls.crt', key_file: '/etc/fleet-tls/client/tls.key' },
+        external_labels: { cluster: 'workload-b' },
+      },
+    ]);
+  });
+
+  test('a third workload cluster is one entry: the observer\'s Query, store gateways, compactors, tenants and alerts follow', () => {
+    const c = exampleFleet.clusters[2];
+    const more: FleetConfig = {
+      ...exampleFleet,
+      clusters: [
+        ...exampleFleet.clusters,
+        {
+          ...c,
+          name: 'workload-c',
+          stack: { ...c.stack, thanos: { ...c.stack.thanos, objectStorage: { backend: 's3', bucket: 'example-fleet-workload-c-metrics', endpoint: 's3.eu-west-1.amazonaws.com', region: 'eu-west-1', credentialsSecret: { name: 'thanos-objstore' } } } },
+          addresses: { egressCidrs: ['198.51.100.48/28'], loadBalancerCidrs: ['203.0.113.48/28'] },
+          endpoints: { storeApi: 'thanos.workload-c.example.com:10901' },
+        },
+      ],
+    };
+    const files = synth(more);
+    const observer = objectsIn(files, 'fleet/observer');
+    expect(observer.filter((o) => o.kind === 'StatefulSet').map((o) => o.metadata.name)).toEqual(expect.arrayContaining(['thanos-store-workload-c', 'thanos-compact-workload-c']));
+    const ds = parse(observer.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'grafana-datasources')!.data['datasources.yaml']);
+    expect(ds.datasources.find((d: { uid: string }) => d.uid === 'loki').secureJsonData.httpHeaderValue1).toBe('observer|workload-a|workload-b|workload-c');
+    const query = observer.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'thanos-query')!;
+    expect(JSON.stringify(query.spec.egress)).toContain('203.0.113.48/28');
+    const am = observer.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'alertmanager')!;
+    expect(JSON.stringify(am.spec.ingress)).toContain('198.51.100.48/28');
+    expect(files.get('fleet/workload-c/thanos-query.yaml')).toContain('thanos.workload-c.example.com');
+  });
+});
