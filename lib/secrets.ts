@@ -67,7 +67,7 @@ export function stackSecrets(config: StackConfig, fleet?: FleetContext): SecretR
   };
   const ns = config.namespace;
   const am = config.alertmanager;
-  if (am.enabled) add(am.receiversSecret.name, ns, 'alertmanager', alertmanagerSecretKeys(alertmanagerInput(am, '/secrets')));
+  if (am.enabled) add(am.receiversSecret.name, ns, 'alertmanager', alertmanagerSecretKeys(alertmanagerInput(am, '/secrets', { clusters: fleet?.fleet.clusters.map((c) => c.name) })));
   const g = config.grafana;
   if (g.enabled && config.prometheus.enabled) {
     add(g.adminSecret.name, ns, 'grafana', [

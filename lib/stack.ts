@@ -96,7 +96,10 @@ export class MonitoringStack extends Construct {
           new AlertmanagerChart(this, ctx, {
             clients: [prometheusPods, ...grafanaClients],
             scrapers,
-            fleet: fleet && tls ? { serverSecret: tls.serverSecret, clientSecret: tls.clientSecret, remoteClients: cidrPeers(others.flatMap((c) => c.egressCidrs)), endpoints: fleet.self.alertmanagers } : undefined,
+            fleet:
+              fleet && tls
+                ? { serverSecret: tls.serverSecret, clientSecret: tls.clientSecret, remoteClients: cidrPeers(others.flatMap((c) => c.egressCidrs)), endpoints: fleet.self.alertmanagers, clusters: fleet.fleet.clusters.map((c) => c.name) }
+                : undefined,
           }),
         )
       : undefined;

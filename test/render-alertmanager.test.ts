@@ -297,6 +297,21 @@ describe('renderAlertmanagerConfig', () => {
     expect(render(pd.details.cluster).stdout).toBe('workload-a');
   });
 
+  it('a fleet\'s central Alertmanager: one dead man\'s switch per cluster, each pinged by that cluster\'s Watchdog only (amtool)', () => {
+    const fleet: AlertmanagerConfigInput = { ...production, switchPerCluster: ['observer', 'workload-a', 'workload-b'] };
+    expect(checkConfig(alertmanagerConfigYaml(fleet)).status).toBe(0);
+    routeTest(fleet, ['alertname=Watchdog', 'cluster=workload-a'], ['deadmans-switch-workload-a']);
+    routeTest(fleet, ['alertname=Watchdog', 'cluster=observer'], ['deadmans-switch-observer']);
+    // A Watchdog of a cluster not in the fleet reaches no switch and no one else.
+    routeTest(fleet, ['alertname=Watchdog', 'cluster=elsewhere'], ['discard']);
+    expect(receiver(fleet, 'deadmans-switch-workload-b').webhook_configs![0]).toEqual({ url_file: `${SECRETS}/deadmans-switch-workload-b.url`, send_resolved: false });
+    expect(alertmanagerSecretKeys(fleet).filter((k) => k.key.startsWith('deadmans-switch')).map((k) => k.key)).toEqual(['deadmans-switch-observer.url', 'deadmans-switch-workload-a.url', 'deadmans-switch-workload-b.url']);
+    expect(receiversOf(fleet).map((r) => r.name)).not.toContain('deadmans-switch');
+    // Without a switch there is nothing to split.
+    expect(receiversOf({ ...staging, switchPerCluster: ['a'] }).map((r) => r.name).filter((n) => n.startsWith('deadmans'))).toEqual([]);
+    expect(() => renderAlertmanagerConfig({ ...production, receivers: [{ name: 'deadmans-switch-x', webhook: {} }], routes: [{ receiver: 'deadmans-switch-x', matchers: ['a="b"'] }] })).toThrow(/receivers\[0\]\.name: "deadmans-switch-x" is a built-in receiver/);
+  });
+
   it('inhibition: critical silences warning and info, warning silences info (same alertname/cluster/namespace/service), InfoInhibitor silences info in its namespace of its cluster', () => {
     expect(renderAlertmanagerConfig(staging).inhibit_rules).toEqual([
       { source_matchers: ['severity="critical"'], target_matchers: ['severity=~"warning|info"'], equal: ['alertname', 'cluster', 'namespace', 'service'] },

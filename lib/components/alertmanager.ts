@@ -42,6 +42,8 @@ export interface AlertmanagerProps {
     readonly clientSecret: string;
     readonly remoteClients: readonly Peer[];
     readonly endpoints: readonly { readonly host: string; readonly port: number }[];
+    /** The fleet's clusters: with a dead man's switch, each cluster's `Watchdog` pings its own. */
+    readonly clusters: readonly string[];
   };
 }
 
@@ -72,7 +74,7 @@ export class AlertmanagerChart extends ComponentChart {
     const name = 'alertmanager';
     const headlessName = 'alertmanager-headless';
 
-    this.configInput = alertmanagerInput(cfg, SECRETS_DIR);
+    this.configInput = alertmanagerInput(cfg, SECRETS_DIR, { clusters: props.fleet?.clusters });
     this.configYaml = alertmanagerConfigYaml(this.configInput);
     this.secretKeys = alertmanagerSecretKeys(this.configInput);
     const fleet = props.fleet;

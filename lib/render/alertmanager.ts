@@ -165,6 +165,15 @@ export interface AlertmanagerConfigInput {
   readonly webhook?: WebhookInput;
   /** Renders the `deadmans-switch` receiver for `Watchdog`. @default Watchdog goes to `discard` */
   readonly deadMansSwitch?: DeadMansSwitchInput;
+  /**
+   * With `deadMansSwitch`: one switch per cluster (a fleet's central Alertmanager). Each
+   * cluster's `Watchdog` goes to its own receiver `deadmans-switch-<cluster>`, which pings the
+   * URL in Secret key `deadmans-switch-<cluster>.url`; a `Watchdog` of another cluster goes
+   * nowhere. So a cluster whose alerts stop arriving (its Prometheus down, its way to this
+   * Alertmanager broken) stops its own heartbeat, which the others' would otherwise hide.
+   * @default one switch for every `Watchdog`
+   */
+  readonly switchPerCluster?: readonly string[];
   /** The user's receivers. @default none */
   readonly receivers?: readonly AlertmanagerReceiverConfig[];
   /** The user's routes, before the built-in table. @default none */
@@ -188,11 +197,17 @@ export interface AlertmanagerConfigInput {
 /** The fields of the stack config's `alertmanager` section the renderer reads. */
 export const ROUTING_CONFIG_FIELDS = ['paging', 'slackChannels', 'slackAuth', 'email', 'webhook', 'deadMansSwitch', 'receivers', 'routes', 'externalUrl'] as const;
 
-/** The renderer's input for a stack config's `alertmanager` section. */
-export function alertmanagerInput(cfg: AlertmanagerConfig, secretsDir: string): AlertmanagerConfigInput {
+/** The renderer's input for a stack config's `alertmanager` section (and, in a fleet, the clusters whose `Watchdog` it receives). */
+export function alertmanagerInput(cfg: AlertmanagerConfig, secretsDir: string, fleet: { readonly clusters?: readonly string[] } = {}): AlertmanagerConfigInput {
   const input: Record<string, unknown> = { secretsDir };
   for (const field of ROUTING_CONFIG_FIELDS) if (cfg[field] !== undefined) input[field] = cfg[field];
+  if (fleet.clusters && cfg.deadMansSwitch !== undefined) input.switchPerCluster = [...fleet.clusters];
   return input as unknown as AlertmanagerConfigInput;
+}
+
+/** The receiver of a cluster's dead man's switch. */
+export function clusterSwitchReceiver(cluster: string): string {
+  return `deadmans-switch-${cluster}`;
 }
 
 /**
@@ -432,7 +447,7 @@ interface Resolved {
   readonly receivers: readonly ReceiverModel[];
   readonly email?: EmailInput & { readonly severities: readonly AlertSeverity[] };
   readonly webhook?: WebhookInput;
-  readonly deadMansSwitch?: { readonly groupInterval: string; readonly repeatInterval: string };
+  readonly deadMansSwitch?: { readonly groupInterval: string; readonly repeatInterval: string; readonly clusters?: readonly string[] };
   readonly userRoutes: readonly AlertmanagerRouteConfig[];
   readonly externalUrl?: string;
   readonly timings: Record<'default' | AlertSeverity, ResolvedRouteTiming>;
@@ -440,7 +455,7 @@ interface Resolved {
   readonly resolveTimeout: string;
 }
 
-const INPUT_FIELDS = ['secretsDir', ...ROUTING_CONFIG_FIELDS, 'routing', 'inhibitEqual', 'resolveTimeout'];
+const INPUT_FIELDS = ['secretsDir', ...ROUTING_CONFIG_FIELDS, 'switchPerCluster', 'routing', 'inhibitEqual', 'resolveTimeout'];
 const TIMING_FIELDS = ['groupBy', 'groupWait', 'groupInterval', 'repeatInterval'];
 const ROUTE_FIELDS = ['receiver', 'matchers', 'continue', ...TIMING_FIELDS, 'routes'];
 const RECEIVER_FIELDS = ['name', 'slack', 'pagerduty', 'webhook'];
@@ -473,7 +488,7 @@ function checkUserReceivers(p: Problems, receivers: unknown): AlertmanagerReceiv
     const rec = r as unknown as AlertmanagerReceiverConfig;
     if (typeof rec.name !== 'string' || !RECEIVER_NAME.test(rec.name) || rec.name.length > 63) {
       p.add(`${path}.name`, `${JSON.stringify(rec.name)} is not a receiver name; use at most 63 lower-case letters, digits and '-' (it names the Secret keys), e.g. "payments-slack"`);
-    } else if ((BUILT_IN_RECEIVERS as readonly string[]).includes(rec.name)) {
+    } else if ((BUILT_IN_RECEIVERS as readonly string[]).includes(rec.name) || rec.name.startsWith('deadmans-switch-')) {
       p.add(`${path}.name`, `"${rec.name}" is a built-in receiver; choose another name (the built-in ones are ${BUILT_IN_RECEIVERS.join(', ')})`);
     } else if (seen.has(rec.name)) {
       p.add(`${path}.name`, `"${rec.name}" is used by two receivers; each name must be unique`);
@@ -622,6 +637,12 @@ function resolveWith(p: Problems, input: AlertmanagerConfigInput): Resolved | un
       deadMansSwitch = { groupInterval: formatAlertmanagerDuration(t.groupIntervalMs), repeatInterval: formatAlertmanagerDuration(t.repeatIntervalMs) };
     }
   }
+  if (input.switchPerCluster !== undefined) {
+    const clusters = input.switchPerCluster;
+    if (!Array.isArray(clusters) || clusters.length === 0 || clusters.some((c) => typeof c !== 'string' || !RECEIVER_NAME.test(c) || c.length > 40)) {
+      p.add('alertmanager.switchPerCluster', 'must list the clusters, each a DNS label of at most 40 characters');
+    } else if (deadMansSwitch) deadMansSwitch = { ...deadMansSwitch, clusters: [...clusters] };
+  }
 
   // Built-in receivers, in a fixed order.
   const receivers: ReceiverModel[] = [{ name: 'default', integration: { kind: 'slack', channel: channelOf.default } }];
@@ -629,7 +650,9 @@ function resolveWith(p: Problems, input: AlertmanagerConfigInput): Resolved | un
   for (const name of ['slack-critical', 'slack-warnings', 'slack-infrastructure', 'slack-application'] as const) receivers.push({ name, integration: { kind: 'slack', channel: channelOf[name] } });
   if (email) receivers.push({ name: 'email-team', integration: { kind: 'email', email } });
   if (webhook) receivers.push({ name: 'webhook', integration: { kind: 'webhook', bearerToken: webhook.bearerToken === true, sendResolved: true, urlDescription: 'URL alerts are POSTed to' } });
-  if (deadMansSwitch) {
+  if (deadMansSwitch?.clusters) {
+    for (const c of deadMansSwitch.clusters) receivers.push({ name: clusterSwitchReceiver(c), integration: { kind: 'webhook', bearerToken: false, sendResolved: false, urlDescription: `dead-man-switch ping URL of cluster ${c}` } });
+  } else if (deadMansSwitch) {
     receivers.push({ name: 'deadmans-switch', integration: { kind: 'webhook', bearerToken: false, sendResolved: false, urlDescription: 'dead-man-switch ping URL' } });
   }
   receivers.push({ name: 'discard', integration: { kind: 'none' } });
@@ -642,9 +665,9 @@ function resolveWith(p: Problems, input: AlertmanagerConfigInput): Resolved | un
     else if (rec.pagerduty) receivers.push({ name: rec.name, integration: { kind: 'pagerduty', severity: rec.pagerduty.severity ?? PAGERDUTY_SEVERITY_FROM_LABEL } });
     else if (rec.webhook) receivers.push({ name: rec.name, integration: { kind: 'webhook', bearerToken: rec.webhook.bearerToken === true, sendResolved: true, urlDescription: 'URL alerts are POSTed to' } });
   }
-  const routable = new Set(receivers.map((r) => r.name).filter((n) => n !== 'deadmans-switch'));
+  const routable = new Set(receivers.map((r) => r.name).filter((n) => n !== 'deadmans-switch' && !n.startsWith('deadmans-switch-')));
   const explainMissing = (name: string): string | undefined => {
-    if (name === 'deadmans-switch') return '"deadmans-switch" receives only Watchdog (a route of yours would make the switch see other alerts); choose another receiver';
+    if (name === 'deadmans-switch' || name.startsWith('deadmans-switch-')) return '"deadmans-switch" receives only Watchdog (a route of yours would make the switch see other alerts); choose another receiver';
     if (name === 'pagerduty-critical') return '"pagerduty-critical" is not rendered in this environment (paging is false); route to a receiver of your own, or set paging: true';
     if (name === 'email-team') return '"email-team" is not rendered (no alertmanager.email); configure email or choose another receiver';
     if (name === 'webhook') return '"webhook" is not rendered (no alertmanager.webhook); configure webhook or choose another receiver';
@@ -807,12 +830,21 @@ export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): Record
 
   const routes: Record<string, unknown>[] = [];
   // 1-2. Watchdog and InfoInhibitor, before anything else can see them.
-  routes.push(
-    r.deadMansSwitch
-      ? { receiver: 'deadmans-switch', matchers: ['alertname="Watchdog"'], group_by: ['alertname'], group_wait: '0s', group_interval: r.deadMansSwitch.groupInterval, repeat_interval: r.deadMansSwitch.repeatInterval }
-      : { receiver: 'discard', matchers: ['alertname="Watchdog"'] },
-    { receiver: 'discard', matchers: ['alertname="InfoInhibitor"'] },
-  );
+  const dms = r.deadMansSwitch;
+  if (dms?.clusters) {
+    // One switch per cluster, then the Watchdog of any other cluster to nowhere.
+    for (const c of dms.clusters) {
+      routes.push({ receiver: clusterSwitchReceiver(c), matchers: ['alertname="Watchdog"', `cluster="${c}"`], group_by: ['alertname', 'cluster'], group_wait: '0s', group_interval: dms.groupInterval, repeat_interval: dms.repeatInterval });
+    }
+    routes.push({ receiver: 'discard', matchers: ['alertname="Watchdog"'] });
+  } else {
+    routes.push(
+      dms
+        ? { receiver: 'deadmans-switch', matchers: ['alertname="Watchdog"'], group_by: ['alertname'], group_wait: '0s', group_interval: dms.groupInterval, repeat_interval: dms.repeatInterval }
+        : { receiver: 'discard', matchers: ['alertname="Watchdog"'] },
+    );
+  }
+  routes.push({ receiver: 'discard', matchers: ['alertname="InfoInhibitor"'] });
   // 3. Copies.
   if (r.email) routes.push({ receiver: 'email-team', matchers: [severityMatcher(r.email.severities)], continue: true });
   if (r.webhook) {
