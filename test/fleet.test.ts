@@ -489,3 +489,10 @@ describe('variants of the declaration', () => {
     expect(files.get('fleet/workload-c/thanos-query.yaml')).toContain('thanos.workload-c.example.com');
   });
 });
+
+test('a cluster name longer than 37 characters is refused: the observer\'s StatefulSet thanos-compact-<name> must stay within 52', () => {
+  const long = 'w'.repeat(38);
+  expect(fleetProblems(withCluster('workload-b', (c) => ({ ...c, name: long }))).map((p) => `${p.path}: ${p.message}`)).toContainEqual(expect.stringMatching(/^clusters\[2\]\.name: "w{38}" is not allowed; use at most 37 .*longer than 52 characters/));
+  expect(fleetProblems(withCluster('workload-b', (c) => ({ ...c, name: 'w'.repeat(37) })))).toEqual([]);
+  expect(`thanos-compact-${'w'.repeat(37)}`.length).toBe(52);
+});

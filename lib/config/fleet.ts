@@ -76,7 +76,7 @@ export interface FleetClusterConfig {
   /**
    * The cluster's name: the value of its `cluster` label (external label of its Prometheus,
    * label of its log streams, its Loki tenant) and its folder `dist/<fleet>/<name>/`.
-   * A DNS label.
+   * A DNS label of at most 37 characters (it also names the observer's StatefulSets of its bucket).
    */
   readonly name: string;
   /** One role or both. */

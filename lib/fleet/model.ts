@@ -81,6 +81,8 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 const HOST_NAME = /^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const ROLES: readonly FleetRole[] = ['workload', 'observer'];
+/** `thanos-compact-<name>` is a StatefulSet of the observer: at most 52 characters. */
+export const MAX_CLUSTER_NAME = 52 - 'thanos-compact-'.length;
 const CLUSTER_FIELDS = ['name', 'roles', 'stack', 'addresses', 'endpoints', 'observerBucketSecret'];
 const FLEET_FIELDS = ['name', 'clusters', 'tls'];
 
@@ -130,8 +132,11 @@ export function fleetProblems(fleet: FleetConfig): ConfigProblem[] {
   fleet.clusters.forEach((c: FleetClusterConfig, i) => {
     const at = `clusters[${i}]`;
     for (const key of Object.keys(c)) if (!CLUSTER_FIELDS.includes(key)) add(`${at}.${key}`, `is not a field of a fleet cluster; use ${CLUSTER_FIELDS.join(', ')}`);
-    if (typeof c.name !== 'string' || !DNS_LABEL.test(c.name) || c.name.length > 40) {
-      add(`${at}.name`, `${JSON.stringify(c.name)} is not allowed; use at most 40 lower-case letters, digits and '-' (it names a folder, a label value, a Loki tenant and Kubernetes objects of the observer)`);
+    if (typeof c.name !== 'string' || !DNS_LABEL.test(c.name) || c.name.length > MAX_CLUSTER_NAME) {
+      add(
+        `${at}.name`,
+        `${JSON.stringify(c.name)} is not allowed; use at most ${MAX_CLUSTER_NAME} lower-case letters, digits and '-': it names a folder, a label value, a Loki tenant and the observer's StatefulSet thanos-compact-<name>, whose pods Kubernetes cannot create when the StatefulSet's name is longer than 52 characters (their controller-revision-hash label would exceed 63)`,
+      );
     } else if (names.has(c.name)) add(`${at}.name`, `"${c.name}" is used by two clusters; cluster names must be unique (they are the cluster label)`);
     names.add(c.name);
     const roles = Array.isArray(c.roles) ? c.roles : [];
