@@ -36,10 +36,12 @@ import { renderPrometheusConfig } from '../lib/render/prometheus';
 import { toYaml } from '../lib/render/yaml';
 import { MonitoringStack } from '../lib/stack';
 import { Cluster, Exposition, syntheticCluster } from './support/cluster-series';
+import { toolPath } from '../test/support/tools';
 import { SHARED_DIR, cpuSeconds, fixed, freePort, median, numberOption, parseArgs, percentile, printMachine, removeTempDir, runChild, sleep, startChild, table, tempDir, waitForOk } from './support/common';
 
-const PROMETHEUS = '/usr/bin/prometheus';
-const PROMTOOL = '/usr/bin/promtool';
+/** The pinned Prometheus and promtool (`npm run tools`): the version the manifests deploy. */
+const PROMETHEUS = toolPath('prometheus');
+const PROMTOOL = toolPath('promtool');
 /** The peer's rules: ../shared/fixtures/kube-prometheus, or the folder in OBS_STACK_KUBE_PROMETHEUS (a worktree beside the shared folder). */
 const KUBE_PROMETHEUS = process.env.OBS_STACK_KUBE_PROMETHEUS ?? join(SHARED_DIR, 'fixtures', 'kube-prometheus');
 
@@ -174,7 +176,6 @@ export async function benchClusterRules(argv: readonly string[]): Promise<void> 
   const samples = numberOption(options, 'samples', 6);
   const interval = numberOption(options, 'interval', 30);
   printMachine(`rules, cluster scale: ${size.nodes} nodes, ${size.pods} pods; our full default rule set vs kube-prometheus's rules, ${PROMETHEUS}, every ${interval} s, ${samples} rounds after ${warmup} s`);
-  for (const tool of [PROMETHEUS, PROMTOOL]) if (!existsSync(tool)) throw new Error(`${tool} is missing: apt-get install prometheus`);
   const withPeer = existsSync(KUBE_PROMETHEUS);
   if (!withPeer) console.log(`kube-prometheus comparison SKIPPED: ${KUBE_PROMETHEUS} is not there (the shared fixtures are not part of a clone); measuring our rules alone`);
 

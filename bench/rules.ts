@@ -22,7 +22,7 @@
  *   times each; adds the Prometheus process's CPU time per evaluation interval. Without it the
  *   two sets share one process, whose groups run concurrently at offsets derived from their
  *   names, so each set meets its own pattern of contention.
- * - Debian's /usr/bin/prometheus (2.42) loads both rule files at once, evaluates every 10 s;
+ * - The pinned Prometheus (`npm run tools`) loads both rule files at once, evaluates every 10 s;
  *   after 3 warm-up rounds, `prometheus_rule_group_last_duration_seconds` of every group is
  *   read each round (--samples rounds): the cost of a round is the sum over a file's groups.
  *   Same process, same data, same moments: the machine's load hits both alike.
@@ -40,12 +40,14 @@ import { createServer, Server } from 'http';
 import { join } from 'path';
 import { generateSloRuleGroups, loadSlothSpec, validateSlos } from '../lib/observability/slo';
 import { renderRuleFile } from '../lib/observability/rule-group';
+import { toolPath } from '../test/support/tools';
 import { SHARED_DIR, cpuSeconds, fixed, freePort, median, numberOption, parseArgs, percentile, printMachine, removeTempDir, runChild, sleep, startChild, table, tempDir, waitForOk } from './support/common';
 import { gettingStartedSlo, serviceName as service } from './support/services';
 import { benchClusterRules } from './cluster-rules';
 
-const PROMETHEUS = '/usr/bin/prometheus';
-const PROMTOOL = '/usr/bin/promtool';
+/** The pinned Prometheus and promtool (`npm run tools`): the version the manifests deploy. */
+const PROMETHEUS = toolPath('prometheus');
+const PROMTOOL = toolPath('promtool');
 const SLOTH_GENERATED = join(SHARED_DIR, 'fixtures', 'sloth', 'generated', 'getting-started.yml');
 const SLOTH_SPEC = join(SHARED_DIR, 'fixtures', 'sloth', 'specs', 'getting-started.yml');
 const INTERVAL_S = 10;
@@ -318,7 +320,6 @@ async function benchSloRules(options: Map<string, string>): Promise<void> {
   const instances = numberOption(options, 'instances', 2);
   if (!Number.isInteger(instances) || instances < 1) throw new Error('--instances: a positive integer');
   printMachine(`rules: SLO rule evaluation in ${PROMETHEUS}, ${sizes.join(' and ')} SLOs, ${instances} instances x 3 codes per service, ${samples} rounds of ${INTERVAL_S} s after 3 warm-up rounds`);
-  for (const tool of [PROMETHEUS, PROMTOOL]) if (!existsSync(tool)) throw new Error(`${tool} is missing: apt-get install prometheus`);
   const withSloth = existsSync(SLOTH_GENERATED) && existsSync(SLOTH_SPEC);
   if (withSloth) checkSameSlo();
   else console.log(`Sloth comparison SKIPPED: ${SLOTH_GENERATED} is not there (the shared fixtures are not part of a clone); measuring our rules alone`);

@@ -6,8 +6,9 @@ import { stackSloSource } from './stack-slos';
 
 /**
  * `npm run demo [-- --env staging] [-- --production-windows]`: the same processes as the e2e
- * (Prometheus with the stack's config and rules, two clustered Alertmanagers, the exporter
- * in simulate mode, the receiver sinks), left running until Ctrl-C. Prints the local URLs
+ * (the Prometheus replicas with the stack's config and rules and their Thanos sidecars, two
+ * clustered Alertmanagers, Thanos store gateway and Query, the exporter in simulate mode, the
+ * receiver sinks; not the compactor), left running until Ctrl-C. Prints the local URLs
  * and every notification the sinks receive.
  */
 
@@ -68,6 +69,8 @@ The "${config.environment}" stack is running on this machine (Ctrl-C stops every
 
   Prometheus      ${h.urls.prometheus}            rules: ${h.urls.prometheus}/rules   alerts: ${h.urls.prometheus}/alerts   targets: ${h.urls.prometheus}/targets
   Alertmanager    ${h.urls.alertmanagers[0]}  and  ${h.urls.alertmanagers[1]}  (clustered)
+  Prometheus HA   ${h.prometheusReplicas.map((r) => `${r.pod} ${r.url}`).join('   ')}${h.thanos ? `
+  Thanos Query    ${h.thanos.query.http}   (both replicas deduplicated, and the store gateway on the bucket ${h.thanos.bucketDir})` : ''}
   Exporter        ${h.urls.exporter}/metrics   (simulate mode)
   Sinks           ${h.urls.sinks}/received   (what Slack, PagerDuty, the webhook and email received)
 

@@ -49,7 +49,7 @@ export function about(d: Delivery, alertname: string): boolean {
     case 'slack':
       return String(b.attachments?.[0]?.title ?? '').endsWith(` ${alertname}`);
     case 'pagerduty':
-      return String(b.payload?.summary ?? '').includes(`] ${alertname} `) || String(b.payload?.custom_details?.firing ?? '').includes(`alertname = ${alertname}\n`);
+      return String(b.payload?.summary ?? '').includes(`] ${alertname} `) || pdFiring(d).includes(`alertname = ${alertname}\n`);
     case 'email':
       return String(b.subject).includes(`] ${alertname} `) || String(b.subject).endsWith(`] ${alertname}`);
     case 'webhook':
@@ -57,7 +57,16 @@ export function about(d: Delivery, alertname: string): boolean {
   }
 }
 
+/**
+ * The firing alerts of a PagerDuty event, one `name = value` line per label, alerts separated
+ * by a blank line. Alertmanager's default `details.firing` was that text (its template) up to
+ * 0.2x; 0.3x sends the alerts as a JSON list (labels, annotations, times): both read the same.
+ */
 export function pdFiring(d: Delivery): string {
-  return String(d.body.payload?.custom_details?.firing ?? '');
+  const firing = d.body.payload?.custom_details?.firing;
+  if (Array.isArray(firing)) {
+    return firing.map((a: Obj) => Object.entries((a.labels ?? {}) as Record<string, string>).map(([k, v]) => `${k} = ${v}\n`).join('')).join('\n');
+  }
+  return String(firing ?? '');
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'fs';
 import { production } from '../lib/config';
 import type { StackConfig } from '../lib/config/types';
 import type { K8sObject } from '../test/support/synth';
@@ -9,12 +10,18 @@ import type { Delivery } from './sinks';
 import { about, duplicates, pdFiring } from './notifications';
 import type { SloSource } from './transform';
 import { stackSloSource } from './stack-slos';
+import { thanosScenarios, withE2eRetention } from './thanos-scenarios';
 
 /**
- * `npm run e2e`: the production stack's generated configs running in Debian's real
- * Prometheus 2.42 and two clustered Alertmanagers 0.25, fed by the exporter in simulate mode,
- * notifying local sinks. Scenarios run in order, each asserting through the real HTTP APIs
- * and what the sinks received; a scenario that depends on a failed one is skipped.
+ * `npm run e2e`: the production stack's generated configs running in the real binaries at the
+ * versions the manifests deploy (`npm run tools`; each named with its version in the log): the
+ * Prometheus HA pair with its Thanos sidecars, two clustered Alertmanagers, the Thanos store
+ * gateway, Query and compactor on a local bucket, fed by the exporter in simulate mode,
+ * notifying local sinks. Scenarios run in order, each asserting through the real HTTP APIs,
+ * what the sinks received and what the bucket holds; a scenario that depends on a failed one
+ * is skipped. Not run: Loki, Grafana and the log collector (Alloy): their Go modules are
+ * AGPL-3.0 (Alloy requires Loki's), which this project's build machines may not use, so no
+ * binary of theirs can be built here (scripts/tools/manifest.ts).
  *
  * Time is compressed: scrape and evaluation every second, `group_wait`/`group_interval` of
  * seconds, and the SLOs rendered with a period 60 times shorter (30d -> 12h; the 5m/1h page
@@ -80,10 +87,11 @@ export interface E2eOptions {
 }
 
 export async function runE2e(options: E2eOptions = {}): Promise<number> {
-  const config = options.config ?? production;
+  const config = withE2eRetention(options.config ?? production);
   const report = new RunReport('e2e');
   const log = report.log;
   log(`e2e of the "${config.environment}" environment; run log: ${report.relativeDir()}/run.log`);
+  log('not run: Loki, Grafana and the log collector (Alloy): their Go modules are AGPL-3.0 (Alloy requires Loki\'s), which the build machines may not use; no binary of theirs is built (scripts/tools/manifest.ts)');
 
   let harness: Harness | undefined;
   let interrupted = false;
@@ -165,25 +173,31 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
   const ok = { s1: false, s2: false, s3: false, s4: false };
 
   ok.s1 = await report.scenario('every target is up; every rule evaluates; the recording rules (SLO ones included) produce series', async () => {
-    const expected = h.pods
-      .filter((p) => p.pod.metadata.annotations?.['prometheus.io/scrape'] === 'true')
-      .map((p) => `${p.pod.metadata.labels?.['app.kubernetes.io/name']}/${p.spec.name}`)
-      .sort();
+    // Pods annotated for scraping (job from app.kubernetes.io/name), and each Prometheus pod's
+    // sidecar (the thanos-sidecar job); not the pods whose process starts later (the compactor).
+    const deferred = h.deferredPods();
+    const running = h.pods.filter((p) => !deferred.includes(p.spec.name));
+    const expected = [
+      ...running.filter((p) => p.pod.metadata.annotations?.['prometheus.io/scrape'] === 'true').map((p) => `${p.pod.metadata.labels?.['app.kubernetes.io/name']}/${p.spec.name}`),
+      ...running.filter((p) => p.spec.containers.includes('thanos-sidecar')).map((p) => `thanos-sidecar/${p.spec.name}`),
+    ].sort();
     const targets = await waitFor('every discovered target to be up', async () => {
-      const t = (await http(`${h.urls.prometheus}/api/v1/targets`)).data.activeTargets as Obj[];
+      const t = ((await http(`${h.urls.prometheus}/api/v1/targets`)).data.activeTargets as Obj[]).filter((x) => !deferred.includes(x.labels.pod));
       const up = t.filter((x) => x.health === 'up').map((x) => `${x.labels.job}/${x.labels.pod}`).sort();
       return t.length === expected.length && JSON.stringify(up) === JSON.stringify(expected) ? t : undefined;
     }, { timeoutMs: 30_000, describe: () => `expected ${expected.join(', ')}` });
     report.check(`active targets, all up: ${expected.join(', ')} (job from app.kubernetes.io/name, pod, through the rendered relabelling)`);
     for (const t of targets) {
       const p = h.pods.find((x) => x.spec.name === t.labels.pod)!;
-      if (t.labels.namespace !== p.namespace || t.labels.container !== p.spec.containers[0] || !t.labels.node) fail(`target ${t.scrapeUrl} has labels ${JSON.stringify(t.labels)}`);
+      if (t.labels.namespace !== p.namespace || !p.spec.containers.includes(t.labels.container) || !t.labels.node) fail(`target ${t.scrapeUrl} has labels ${JSON.stringify(t.labels)}`);
     }
     report.check('every target carries namespace, pod, container and node labels');
 
-    const federate: string = await http(`${h.urls.prometheus}/federate?match[]=${encodeURIComponent('up{job="prometheus"}')}`);
-    if (!federate.includes(`cluster="${config.cluster}"`) || !federate.includes('prometheus_replica="prometheus-0"')) fail(`external labels not applied/expanded: ${federate.slice(0, 300)}`);
-    report.check(`external labels: cluster="${config.cluster}", prometheus_replica="prometheus-0" (\${POD_NAME} expanded by 2.42 with expand-external-labels)`);
+    for (const r of h.prometheusReplicas) {
+      const federate: string = await http(`${r.url}/federate?match[]=${encodeURIComponent('up{job="prometheus"}')}`);
+      if (!federate.includes(`cluster="${config.cluster}"`) || !federate.includes(`prometheus_replica="${r.pod}"`)) fail(`${r.pod}: external labels not applied/expanded: ${federate.slice(0, 300)}`);
+    }
+    report.check(`external labels: cluster="${config.cluster}", prometheus_replica=${h.prometheusReplicas.map((r) => `"${r.pod}"`).join(' / ')} (\${POD_NAME} expanded) on ${h.prometheusReplicas.length === 1 ? 'the replica' : 'each replica of the HA pair'}`);
 
     // Warm-up: enough requests in every window before the SLO rules are loaded (see deferRules).
     const warm = await waitFor('30 scrapes of the exporter (warm-up before loading the rules)', async () => {
@@ -202,15 +216,31 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
     const bad = rules.filter((r) => r.health !== 'ok');
     if (bad.length > 0) fail(`rules failing to evaluate: ${bad.map((r) => `${r.name}: ${r.lastError}`).join('; ')}`);
     report.check(`${groups.length} rule groups, ${rules.length} rules, all health "ok" on real data`);
+    if (h.prometheusReplicas.length > 1) {
+      // As in the cluster (same rule file paths), the replicas evaluate each group at the same
+      // instants, so their alerts reach the Alertmanagers together (see the harness).
+      const intervalMs = ms(s.evaluationInterval);
+      const phases = await Promise.all(
+        h.prometheusReplicas.map(async (r) => new Map(((await http(`${r.url}/api/v1/rules`)).data.groups as Obj[]).map((g) => [`${g.file}#${g.name}`, Date.parse(g.lastEvaluation) % intervalMs]))),
+      );
+      const apart = [...phases[0]].map(([key, p0]) => {
+        const d = Math.abs(p0 - (phases[1].get(key) ?? Number.NaN));
+        return [key, Math.min(d, intervalMs - d)] as const;
+      });
+      const worst = apart.reduce((a, b) => (b[1] > a[1] || Number.isNaN(b[1]) ? b : a));
+      if (!(worst[1] <= 100)) fail(`the replicas evaluate rule group ${worst[0]} ${worst[1]} ms apart within the ${s.evaluationInterval} interval: their alerts would reach the Alertmanagers at different instants`);
+      report.check(`both replicas evaluate every rule group at the same offset within the ${s.evaluationInterval} interval (at most ${worst[1]} ms apart), as in the cluster`);
+    }
 
     // The Kubernetes rules (kubernetes-rules.rules.yaml) read kube-state-metrics, the kubelets
-    // and the API server, which nothing runs here (see transform.ts): their recording rules
-    // have no input. Every other recording rule must produce series.
-    const clusterFiles = /(^|\/)kubernetes-rules(-\d+)?\.rules\.yaml$/;
-    const recordings = groups.filter((g) => !clusterFiles.test(String(g.file))).flatMap((g) => g.rules as Obj[]).filter((r) => r.type === 'recording');
+    // and the API server, and the node-exporter rules read the host (/proc, /sys): nothing
+    // runs those here (see transform.ts), so their recording rules have no input. Every other
+    // recording rule must produce series.
+    const notRun = /(^|\/)(kubernetes-rules|node-exporter)(-\d+)?\.rules\.yaml$/;
+    const recordings = groups.filter((g) => !notRun.test(String(g.file))).flatMap((g) => g.rules as Obj[]).filter((r) => r.type === 'recording');
     const skipped = rules.filter((r) => r.type === 'recording').length - recordings.length;
     if (recordings.length === 0) fail('no recording rules loaded');
-    if (skipped > 0) log(`  ${skipped} recording rules of the Kubernetes rule file not checked: their exporters do not run here`);
+    if (skipped > 0) log(`  ${skipped} recording rules of the Kubernetes and node-exporter rule files not checked: their exporters do not run here`);
     const missing = await waitFor('a series for every recording rule', async () => {
       const without: string[] = [];
       for (const r of recordings) {
@@ -227,7 +257,7 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
     if (ratio.length !== 1 || !(Number(ratio[0].value[1]) < budget)) fail(`baseline availability error ratio ${JSON.stringify(ratio)} is not below the budget ${budget}`);
     report.check(`baseline error ratio over 1m: ${(Number(ratio[0].value[1]) * 100).toFixed(3)}% (< ${(budget * 100).toFixed(3)}% budget)`);
     const sloAlerts = await prom.alerts('sloth_id!=""');
-    if (sloAlerts.length > 0) fail(`SLO alerts at baseline: ${JSON.stringify(sloAlerts)} (unless caused by the stack: the exporter's simulate mode starts spontaneous error bursts, about 4 a day, which this run cannot switch off)`);
+    if (sloAlerts.length > 0) fail(`SLO alerts at baseline: ${JSON.stringify(sloAlerts)} (the exporter runs with --bursts-per-day=${s.exporter.burstsPerDay}: no spontaneous errors)`);
     const early = sinks.deliveries.filter((d) => about(d, A));
     if (early.length > 0) fail(`notifications about ${A} at baseline`);
     report.check('no SLO alert pending or firing, and no notification, at baseline');
@@ -388,6 +418,8 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
     report.check('scraping resumed');
   }, { skipBecause: ok.s1 ? undefined : 'the stack is not healthy' });
 
+  await thanosScenarios(h, report, config, ok.s1);
+
   await report.scenario('the whole run: every notification accepted by its sink, counted by an Alertmanager, delivered once', async () => {
     const problems = sinks.deliveries.filter((d) => d.problems.length > 0);
     if (problems.length > 0) fail(`sinks saw wrong credentials or protocol: ${problems.map((d) => `${d.kind}: ${d.problems.join(', ')}`).join('; ')}`);
@@ -405,6 +437,11 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
       if (sent !== received) fail(`${kind}: the Alertmanagers counted ${sent} notifications, the sink received ${received}`);
     }
     report.check('per integration, notifications the Alertmanagers counted = notifications the sinks received; none failed');
+    const exporterLog = readFileSync(h.exporter.logFile, 'utf8');
+    const bursts = exporterLog.split('\n').filter((l) => l.includes('"simulated error burst started"'));
+    if (bursts.length > 0) fail(`the exporter started ${bursts.length} spontaneous error burst(s) although it runs with --bursts-per-day=${s.exporter.burstsPerDay}: ${bursts[0]}`);
+    const incidents = exporterLog.split('\n').filter((l) => l.includes('"simulated incident started"')).length;
+    report.check(`the only errors beyond the baseline were the scenarios' ${incidents} incidents: the exporter logged no spontaneous burst (--bursts-per-day=${s.exporter.burstsPerDay})`);
   }, { skipBecause: ok.s1 ? undefined : 'the stack is not healthy' });
 
   // ---- Teardown.

@@ -17,27 +17,38 @@ import { findAlertWindows, formatDuration, generateSloRuleGroups, parseDuration,
  *   locally, at 127.0.0.1, and every container port mapped to a free local port. The
  *   `prometheus.io/port` annotation is mapped with the port it names, so the rendered
  *   relabelling (`keepequal` of annotation and container port) selects the same target.
- * - Discovery. Debian's Prometheus 2.42 is built without Kubernetes discovery, so each
- *   `kubernetes_sd_configs` block becomes `static_configs` holding exactly the targets, with
- *   the `__meta_kubernetes_*` labels, that Kubernetes discovery would give for those pods
- *   (test/support/file-sd.ts emulates it). Every `relabel_configs` of the rendered config
- *   then runs unchanged in the real Prometheus: job names, keep/drop, the label set.
+ * - Discovery. There is no Kubernetes API server, so each `kubernetes_sd_configs` block
+ *   becomes `static_configs` holding exactly the targets, with the `__meta_kubernetes_*`
+ *   labels, that Kubernetes discovery would give for those pods (test/support/file-sd.ts
+ *   emulates it). Every `relabel_configs` of the rendered config then runs unchanged in the
+ *   real Prometheus: job names, keep/drop, the label set. Likewise Thanos Query's
+ *   `--endpoint=dnssrv+_<port>._tcp.<service>.<namespace>.svc` becomes one `--endpoint` per
+ *   local pod the Service selects (`resolveSrv`).
  * - Time. Scrape and evaluation intervals, Alertmanager's `group_wait`/`group_interval`,
  *   and the SLO burn-rate windows, scaled down (the SLOs are re-rendered with a period
  *   `factor` times shorter: see `shortPeriodSloRules`). `repeat_interval` is kept, so that a
- *   second copy of a notification during the run can only be a duplicate.
+ *   second copy of a notification during the run can only be a duplicate. Thanos timings the
+ *   manifests leave at their defaults, shortened (`HarnessSettings.thanos`): the store
+ *   gateway's block sync (15m -> 5s), the compactor's consistency delay (30m -> 0s), delete
+ *   delay (48h -> 0s) and wait interval (5m -> 10s).
  * - Files. Each mount of a running container is a directory under the pod's root; paths in
- *   args and configs that fall under a mount are prefixed with that root.
+ *   args and configs that fall under a mount are prefixed with that root. The rule files are
+ *   one directory shared by the Prometheus replicas (the harness), as the ConfigMap has the
+ *   same path in every pod: Prometheus phases a rule group's evaluations by its file path.
+ * - Object storage. Thanos's objstore.yml gets the FILESYSTEM type, a local directory standing
+ *   in for the bucket (`localObjstoreConfig`); the credentials Secret it would read through
+ *   `secretKeyRef` gets unused test values.
  * - Receivers. Slack (incoming webhooks, or an app token with `app_url` at the Slack sink),
  *   PagerDuty, email, webhooks and the dead man's switch point at local sinks; the `*_file`
  *   secrets (URLs included) get test values (`localAlertmanagerConfig`); the email receiver
  *   keeps `require_tls` and gets the sink's CA. Routing, grouping, inhibition, templates
  *   unchanged.
- * - Args. The containers' own args from the manifests, with listen addresses, peers and the
- *   external URL local, and the feature flag Prometheus 2.42 needs for `${POD_NAME}`.
+ * - Args. The containers' own args from the manifests, with listen addresses, peers,
+ *   endpoints, the sidecar's Prometheus URL and the external URL local.
  *
  * Not run locally, so their scrape jobs have no targets: kubelet/cAdvisor (no nodes),
- * kube-state-metrics, node-exporter, Thanos, Grafana, Loki, the config reloaders.
+ * kube-state-metrics, node-exporter, the config reloaders; Grafana, Loki and the log
+ * collector (no binary: their Go modules are AGPL-3.0, see scripts/tools/manifest.ts).
  */
 
 type Obj = Record<string, any>;
@@ -227,12 +238,20 @@ export function rewritePaths<T>(value: T, paths: PathMap): T {
   return value;
 }
 
-/** The container's environment, with the downward API fields a local pod has. */
-export function containerEnv(p: LocalPod, containerName: string): Record<string, string> {
+/** Values of Secret keys a container reads through `secretKeyRef` (the user creates the Secrets; they are not in the output). */
+export type SecretValues = (secretName: string, key: string) => string | undefined;
+
+/** The container's environment, with the downward API fields a local pod has and the Secret keys `secrets` gives. */
+export function containerEnv(p: LocalPod, containerName: string, secrets?: SecretValues): Record<string, string> {
   const env: Record<string, string> = {};
   for (const e of (container(p, containerName).env ?? []) as Obj[]) {
     if (e.value !== undefined) env[e.name] = String(e.value);
-    else if (e.valueFrom?.fieldRef) {
+    else if (e.valueFrom?.secretKeyRef && secrets) {
+      const ref = e.valueFrom.secretKeyRef;
+      const value = secrets(ref.name, ref.key);
+      if (value === undefined) throw new Error(`container ${containerName}: env ${e.name} reads Secret ${ref.name} key ${ref.key}, which the e2e harness has no value for`);
+      env[e.name] = value;
+    } else if (e.valueFrom?.fieldRef) {
       const field = e.valueFrom.fieldRef.fieldPath as string;
       const values: Record<string, string> = {
         'metadata.name': p.spec.name,
@@ -256,10 +275,10 @@ export function expandArgs(args: readonly string[], env: Readonly<Record<string,
 }
 
 /** The container's args: variables expanded and paths under its mounts rewritten. */
-export function containerArgs(p: LocalPod, containerName: string, paths: PathMap): string[] {
+export function containerArgs(p: LocalPod, containerName: string, paths: PathMap, secrets?: SecretValues): string[] {
   const c = container(p, containerName);
   if (c.command && c.command.length > 0) throw new Error(`container ${containerName}: a command override is not emulated`);
-  return expandArgs(c.args ?? [], containerEnv(p, containerName)).map((a) => {
+  return expandArgs(c.args ?? [], containerEnv(p, containerName, secrets)).map((a) => {
     const m = /^(--?[^=]+=)(.*)$/.exec(a);
     return m ? m[1] + localPath(m[2], paths) : localPath(a, paths);
   });
@@ -336,6 +355,90 @@ export function exporterArgs(args: readonly string[], o: { readonly self: LocalP
   });
   for (const [k, v] of Object.entries(o.overrides)) out = setFlag(out, k, v);
   return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Thanos
+
+const SRV_NAME = /^_([^.]+)\._(tcp|udp)\.([^.]+)\.([^.]+)\.svc(\.cluster\.local)?$/;
+
+/**
+ * The local addresses (`127.0.0.1:<port>`) a `dnssrv+` lookup of a Service port returns in the
+ * local cluster: `_<port name>._tcp.<service>.<namespace>.svc` has one SRV record per ready
+ * endpoint of the Service's EndpointSlices, with that port's number.
+ */
+export function resolveSrv(name: string, cluster: ClusterFixture): string[] {
+  const m = SRV_NAME.exec(name);
+  if (!m) throw new Error(`"${name}": not an SRV name _<port>._<proto>.<service>.<namespace>.svc`);
+  const [, portName, proto, service, namespace] = m;
+  const out: string[] = [];
+  for (const slice of cluster.endpointSlices) {
+    if (slice.metadata.namespace !== namespace || slice.metadata.labels?.['kubernetes.io/service-name'] !== service) continue;
+    const port = slice.ports.find((x) => x.name === portName && (x.protocol ?? 'TCP').toLowerCase() === proto);
+    if (!port?.port) continue;
+    for (const ep of slice.endpoints) if (ep.conditions?.ready !== false) for (const a of ep.addresses) out.push(`${a}:${port.port}`);
+  }
+  return [...new Set(out)].sort();
+}
+
+/**
+ * A Thanos component's args (`sidecar`, `store`, `query`, `compact`, ...) on this machine:
+ * its gRPC and HTTP listen addresses on its mapped local ports; `--prometheus.url` (the
+ * Prometheus of the same pod) on that port; each `--endpoint=dnssrv+...` replaced by the
+ * addresses the lookup returns in the local cluster (an endpoint the harness cannot resolve,
+ * or one that resolves to nothing, is an error). `overrides` set flags the manifests leave
+ * at their defaults (test-only timings; see the file header). Everything else as synthesized.
+ */
+export function thanosArgs(args: readonly string[], o: { readonly self: LocalPod; readonly cluster: ClusterFixture; readonly overrides?: Readonly<Record<string, string>> }): string[] {
+  const listen = (value: string, what: string) => {
+    const port = Number(value.slice(value.lastIndexOf(':') + 1));
+    if (value.lastIndexOf(':') < 0 || !Number.isInteger(port)) throw new Error(`${what}: "${value}" has no port`);
+    return `${LOCAL_IP}:${mapPort(o.self.spec, port, what)}`;
+  };
+  let out: string[] = [];
+  for (const a of args) {
+    const name = flagName(a);
+    const value = a.includes('=') ? a.slice(a.indexOf('=') + 1) : '';
+    switch (name) {
+      case 'grpc-address':
+      case 'http-address':
+        out.push(`--${name}=${listen(value, `--${name}`)}`);
+        break;
+      case 'prometheus.url': {
+        const u = new URL(value);
+        if (u.hostname !== '127.0.0.1' && u.hostname !== 'localhost') throw new Error(`--prometheus.url=${value}: not the Prometheus of the same pod (127.0.0.1 or localhost); the e2e harness cannot resolve it`);
+        u.hostname = LOCAL_IP;
+        u.port = String(mapPort(o.self.spec, Number(u.port || (u.protocol === 'https:' ? 443 : 80)), '--prometheus.url'));
+        out.push(`--${name}=${u.toString().replace(/\/$/, '')}`);
+        break;
+      }
+      case 'endpoint':
+      case 'store': {
+        if (!value.startsWith('dnssrv+')) throw new Error(`--${name}=${value}: only dnssrv+ Service lookups are emulated by the e2e harness`);
+        const found = resolveSrv(value.slice('dnssrv+'.length), o.cluster);
+        if (found.length === 0) throw new Error(`--${name}=${value}: resolves to no local pod (is the component it names running?)`);
+        out.push(...found.map((x) => `--${name}=${x}`));
+        break;
+      }
+      default:
+        out.push(a);
+    }
+  }
+  for (const [k, v] of Object.entries(o.overrides ?? {})) out = setFlag(out, k, v);
+  return out;
+}
+
+/**
+ * Thanos's objstore.yml with the bucket in a local directory: the FILESYSTEM type stands in
+ * for the object store (S3, GCS, Azure, ...); its provider `config` is replaced, `prefix`
+ * (any provider) is kept.
+ */
+export function localObjstoreConfig(text: string, directory: string): string {
+  const doc = parse(text) as Obj;
+  if (!doc || typeof doc !== 'object' || typeof doc.type !== 'string') throw new Error(`objstore.yml: no "type" in ${JSON.stringify(text).slice(0, 200)}`);
+  const unknown = Object.keys(doc).filter((k) => !['type', 'config', 'prefix'].includes(k));
+  if (unknown.length > 0) throw new Error(`objstore.yml: ${unknown.join(', ')}: not emulated by the e2e harness (type, config and prefix are)`);
+  return toYaml({ type: 'FILESYSTEM', config: { directory }, ...(doc.prefix !== undefined ? { prefix: doc.prefix } : {}) });
 }
 
 // ---------------------------------------------------------------------------------------

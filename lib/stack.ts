@@ -14,6 +14,7 @@ import { AlertmanagerChart } from './components/alertmanager';
 import { AlertRulesChart } from './components/alert-rules';
 import { KubernetesRulesChart } from './components/kubernetes-rules';
 import { SlosChart } from './components/slos';
+import { ExtraRulesChart } from './components/extra-rules';
 import { LokiChart } from './components/loki';
 import { GrafanaChart } from './components/grafana';
 import { LogCollectorChart } from './components/log-collector';
@@ -47,17 +48,24 @@ function observerBucket(c: ResolvedFleetCluster): ThanosBucket {
  * The whole stack of one environment: validates the config, then composes the
  * components. Data flows one way: config -> stack -> components; what one component
  * needs of another (a Service, a URL, a selector) is passed in by the stack.
+ *
+ * Everything is built in the constructor, from the config as it is then: the config's plain
+ * data is frozen (a later change throws instead of being ignored; class instances such as
+ * dashboard builders are left alone), and rule groups added to `context.rules` afterwards
+ * throw (declare them in `alerts.extraRuleGroups`).
  */
 export class MonitoringStack extends Construct {
   readonly config: StackConfig;
   readonly context: StackContext;
   /** The component charts in creation order; each becomes one file. */
-  readonly charts: ComponentChart[] = [];
+  readonly charts: readonly ComponentChart[];
+  private readonly componentCharts: ComponentChart[] = [];
 
   constructor(scope: Construct, id: string, config: StackConfig, options: MonitoringStackOptions = {}) {
     super(scope, id);
+    this.charts = this.componentCharts;
     const fleet = options.fleet;
-    this.config = validateConfig(config, { lokiElsewhere: fleet !== undefined && !fleet.self.observer });
+    this.config = freezePlainData(validateConfig(config, { lokiElsewhere: fleet !== undefined && !fleet.self.observer }));
     this.context = { config, rules: new RuleRegistry(), fleet };
     const ctx = this.context;
 
@@ -197,12 +205,31 @@ export class MonitoringStack extends Construct {
       );
     }
 
+    // The user's own rule groups, after the stack's (a clash names both).
+    if ((config.alerts.extraRuleGroups ?? []).length > 0) this.add(new ExtraRulesChart(this, ctx));
+
     // Last: Prometheus mounts the rule groups of every component.
     prometheus?.addRulesConfigMap();
+    ctx.rules.seal(
+      prometheus
+        ? `Prometheus's rule files were written when MonitoringStack "${id}" was constructed`
+        : `MonitoringStack "${id}" is constructed`,
+    );
   }
 
   private add<T extends ComponentChart>(chart: T): T {
-    this.charts.push(chart);
+    this.componentCharts.push(chart);
     return chart;
   }
+}
+
+/** Freezes plain objects and arrays, deeply; anything else (class instances) is left as it is. */
+function freezePlainData<T>(value: T): T {
+  if (Array.isArray(value) || (typeof value === 'object' && value !== null && [Object.prototype, null].includes(Object.getPrototypeOf(value)))) {
+    if (!Object.isFrozen(value)) {
+      Object.freeze(value);
+      for (const v of Object.values(value as object)) freezePlainData(v);
+    }
+  }
+  return value;
 }

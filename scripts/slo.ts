@@ -1,20 +1,23 @@
 /**
  * Print the Prometheus rule groups of a Sloth `prometheus/v1` spec file, like `sloth generate`.
  *
- *   npm run slo -- <spec.yml> [--period 30d|28d|7d] [--windows <AlertWindows.yaml>]... [--extra-label k=v]...
+ *   npm run slo -- <spec.yml> -o rules.yml [--period 30d|28d|7d] [--windows <AlertWindows.yaml>]... [--extra-label k=v]...
  *
- * Exit status 1 with every problem (and its field path) on stderr when the spec is invalid.
+ * Without `-o` the rules go to stdout: redirect with `npm run --silent slo -- spec.yml > rules.yml`
+ * (without --silent npm writes its own banner to stdout, into the file). Exit status 1 with
+ * every problem (and its field path) on stderr when the spec is invalid; nothing is written.
  */
-import { readFileSync } from 'fs';
+import { readFileSync, renameSync, writeFileSync } from 'fs';
 import { basename } from 'path';
 import { SloValidationError, loadSlothSpec, readSlothAlertWindows, sloRuleFile } from '../lib/observability/slo';
 import type { AlertWindows } from '../lib/observability/slo';
 
-const USAGE = 'usage: npm run slo -- <spec.yml> [--period 30d|28d|7d] [--windows <AlertWindows.yaml>]... [--extra-label name=value]...';
+const USAGE = 'usage: npm run slo -- <spec.yml> [-o|--output <rules.yml>] [--period 30d|28d|7d] [--windows <AlertWindows.yaml>]... [--extra-label name=value]...';
 
 function main(argv: readonly string[]): number {
   let spec: string | undefined;
   let period: string | undefined;
+  let output: string | undefined;
   const alertWindows: AlertWindows[] = [];
   const extraLabels: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -28,6 +31,7 @@ function main(argv: readonly string[]): number {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     } else if (arg === '--period') period = value();
+    else if (arg === '-o' || arg === '--output') output = value();
     else if (arg === '--windows') {
       const file = value();
       alertWindows.push(readSlothAlertWindows(readFileSync(file, 'utf8'), basename(file)));
@@ -42,7 +46,15 @@ function main(argv: readonly string[]): number {
   if (spec === undefined) throw new Error(USAGE);
   const slos = loadSlothSpec(readFileSync(spec, 'utf8'), { source: basename(spec), period, alertWindows });
   const header = `# Generated from ${basename(spec)} by scripts/slo.ts (Sloth-compatible SLO rules). Do not edit.\n`;
-  process.stdout.write(header + sloRuleFile(slos, { extraLabels }));
+  const text = header + sloRuleFile(slos, { extraLabels });
+  if (output === undefined) process.stdout.write(text);
+  else {
+    // Whole or nothing: a reader (promtool, a reloader) never sees half a file.
+    const temp = `${output}.tmp-${process.pid}`;
+    writeFileSync(temp, text);
+    renameSync(temp, output);
+    process.stderr.write(`wrote ${output}: ${slos.length} SLO${slos.length === 1 ? '' : 's'}\n`);
+  }
   return 0;
 }
 

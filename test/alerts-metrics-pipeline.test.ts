@@ -8,13 +8,18 @@ import {
   prometheusAlerts,
   thanosAlerts,
 } from '../lib/observability/alerts/metrics-pipeline';
+import { runbookAnchor } from '../lib/observability/alerts/common';
 import { toYaml } from '../lib/render/yaml';
 import { promtool, withFiles } from './support/tools';
 
 const RUNBOOKS = 'https://runbooks.example.com/metrics-pipeline/';
 const groups = metricsPipelineAlerts({ runbookBaseUrl: RUNBOOKS, kubeStateMetrics: true, nodeExporter: true, thanosQueryExpectedEndpoints: 3 });
 
-const runbook = (alert: string) => `https://runbooks.example.com/metrics-pipeline/${alert.toLowerCase()}`;
+/** The Prometheus alerts are kube-prometheus's: public runbooks. Thanos and the exporters are the stack's own. */
+const runbook = (alert: string) =>
+  alert.startsWith('Prometheus') && alert !== 'PrometheusWALCorruptions'
+    ? `https://runbooks.prometheus-operator.dev/runbooks/prometheus/${alert.toLowerCase()}`
+    : `https://runbooks.example.com/metrics-pipeline#${runbookAnchor(alert)}`;
 
 /** Annotations an alert of these groups carries (summary and runbook come from the rule). */
 function annotations(alertname: string, description: string): Record<string, string> {
@@ -47,15 +52,15 @@ const cases: AlertCase[] = [
     name: 'config reload failed for 15m fires',
     input: [series('prometheus_config_last_reload_successful', PROM, '1x10 0x30')],
     evalTime: '35m',
-    alertname: 'PrometheusConfigReloadFailed',
+    alertname: 'PrometheusBadConfig',
     expect: [{ labels: { ...PROM, ...warn }, description: 'Prometheus monitoring/prometheus-0 has failed to reload its configuration for 10 minutes; it still runs the previous configuration and rules. Check its logs for the error.' }],
   },
-  { name: 'reload failing for 3 minutes then fixed stays quiet', input: [series('prometheus_config_last_reload_successful', PROM, '1x10 0x3 1x30')], evalTime: '35m', alertname: 'PrometheusConfigReloadFailed', expect: [] },
+  { name: 'reload failing for 3 minutes then fixed stays quiet', input: [series('prometheus_config_last_reload_successful', PROM, '1x10 0x3 1x30')], evalTime: '35m', alertname: 'PrometheusBadConfig', expect: [] },
   {
     name: 'rule evaluations failing continuously fires',
     input: [series('prometheus_rule_evaluation_failures_total', { ...PROM, rule_group: '/etc/prometheus/rules/app.rules.yaml;app' }, '0+1x40')],
     evalTime: '30m',
-    alertname: 'PrometheusRuleEvaluationFailures',
+    alertname: 'PrometheusRuleFailures',
     expect: [
       {
         labels: { ...PROM, rule_group: '/etc/prometheus/rules/app.rules.yaml;app', ...crit },
@@ -63,7 +68,7 @@ const cases: AlertCase[] = [
       },
     ],
   },
-  { name: 'a single failed evaluation stays quiet', input: [series('prometheus_rule_evaluation_failures_total', { ...PROM, rule_group: 'g' }, '0x10 1x30')], evalTime: '40m', alertname: 'PrometheusRuleEvaluationFailures', expect: [] },
+  { name: 'a single failed evaluation stays quiet', input: [series('prometheus_rule_evaluation_failures_total', { ...PROM, rule_group: 'g' }, '0x10 1x30')], evalTime: '40m', alertname: 'PrometheusRuleFailures', expect: [] },
   {
     name: 'compactions failing for hours fires',
     input: [series('prometheus_tsdb_compactions_failed_total', PROM, '0+1x420')],
@@ -154,22 +159,117 @@ const cases: AlertCase[] = [
   },
   { name: 'two Alertmanagers discovered stays quiet', input: [series('prometheus_notifications_alertmanagers_discovered', PROM, '2x35')], evalTime: '30m', alertname: 'PrometheusNotConnectedToAlertmanagers', expect: [] },
   {
-    name: 'half of a job\'s targets down fires TargetDown',
-    input: [
-      series('up', { job: 'checkout', namespace: 'shop', pod: 'checkout-a', instance: '10.0.0.1:8080' }, '1x30'),
-      series('up', { job: 'checkout', namespace: 'shop', pod: 'checkout-b', instance: '10.0.0.2:8080' }, '0x30'),
-    ],
+    name: 'service discovery refresh failing for 20 minutes fires',
+    input: [series('prometheus_sd_refresh_failures_total', { ...PROM, mechanism: 'http', config: 'extra-targets' }, '0+1x40')],
+    evalTime: '25m',
+    alertname: 'PrometheusSDRefreshFailure',
+    expect: [{ labels: { ...PROM, mechanism: 'http', config: 'extra-targets', ...warn }, description: 'Prometheus monitoring/prometheus-0 has been failing to refresh its http service discovery of extra-targets for 20 minutes: the targets it finds are stale.' }],
+  },
+  { name: 'no refresh failure stays quiet', input: [series('prometheus_sd_refresh_failures_total', { ...PROM, mechanism: 'http', config: 'x' }, '3x40')], evalTime: '25m', alertname: 'PrometheusSDRefreshFailure', expect: [] },
+  {
+    name: 'Kubernetes list/watch failing fires',
+    input: [series('prometheus_sd_kubernetes_failures_total', PROM, '0+1x40')],
     evalTime: '20m',
-    alertname: 'TargetDown',
-    expect: [{ labels: { job: 'checkout', namespace: 'shop', ...warn }, description: '50% of the checkout targets in namespace shop (service ) are down: their metrics and the alerts built on them are missing.' }],
+    alertname: 'PrometheusKubernetesListWatchFailures',
+    expect: [{ labels: { ...PROM, ...warn }, description: 'Prometheus monitoring/prometheus-0 has been failing to list or watch Kubernetes objects for 15 minutes: its targets are stale. Check its RBAC (ClusterRole) and the API server.' }],
+  },
+  { name: 'no list/watch failure stays quiet', input: [series('prometheus_sd_kubernetes_failures_total', PROM, '0x40')], evalTime: '20m', alertname: 'PrometheusKubernetesListWatchFailures', expect: [] },
+  {
+    name: 'TSDB reloads failing for hours fires',
+    input: [series('prometheus_tsdb_reloads_failures_total', PROM, '0+1x420')],
+    evalTime: '6h',
+    alertname: 'PrometheusTSDBReloadsFailing',
+    expect: [{ labels: { ...PROM, ...warn }, description: 'Prometheus monitoring/prometheus-0 had 180 failures to load its TSDB blocks from disk over the last 3 hours: new blocks are not queryable and old ones are not deleted. Check its logs and the volume.' }],
+  },
+  { name: 'no TSDB reload failure stays quiet', input: [series('prometheus_tsdb_reloads_failures_total', PROM, '0x420')], evalTime: '6h', alertname: 'PrometheusTSDBReloadsFailing', expect: [] },
+  {
+    name: 'no sample appended while there are targets fires',
+    input: [series('prometheus_tsdb_head_samples_appended_total', { ...PROM, type: 'float' }, '1e6x30'), series('prometheus_target_scrape_pool_targets', { ...PROM, scrape_job: 'kubernetes-pods' }, '10x30')],
+    evalTime: '15m',
+    alertname: 'PrometheusNotIngestingSamples',
+    expect: [{ labels: { ...PROM, ...warn }, description: 'Prometheus monitoring/prometheus-0 has appended no sample for 10 minutes although it has scrape targets or rules: no new data is stored, and alerts on it go blind.' }],
   },
   {
-    name: 'one target of twenty down stays under the 10% threshold',
-    input: Array.from({ length: 20 }, (_, i) => series('up', { job: 'web', namespace: 'shop', pod: `web-${i}`, instance: `10.0.1.${i}:80` }, i === 0 ? '0x30' : '1x30')),
-    evalTime: '20m',
-    alertname: 'TargetDown',
+    name: 'no sample appended while there are rules fires',
+    input: [series('prometheus_tsdb_head_samples_appended_total', { ...PROM, type: 'float' }, '1e6x30'), series('prometheus_rule_group_rules', { ...PROM, rule_group: '/etc/prometheus/rules/a.yaml;a' }, '3x30')],
+    evalTime: '15m',
+    alertname: 'PrometheusNotIngestingSamples',
+    expect: [{ labels: { ...PROM, ...warn }, description: 'Prometheus monitoring/prometheus-0 has appended no sample for 10 minutes although it has scrape targets or rules: no new data is stored, and alerts on it go blind.' }],
+  },
+  {
+    name: 'ingesting, or nothing to ingest, stays quiet',
+    input: [
+      series('prometheus_tsdb_head_samples_appended_total', { ...PROM, type: 'float' }, '1e6+6000x30'),
+      series('prometheus_target_scrape_pool_targets', { ...PROM, scrape_job: 'kubernetes-pods' }, '10x30'),
+      series('prometheus_tsdb_head_samples_appended_total', { ...PROM, pod: 'prometheus-1', type: 'float' }, '1e6x30'),
+      series('prometheus_target_scrape_pool_targets', { ...PROM, pod: 'prometheus-1', scrape_job: 'kubernetes-pods' }, '0x30'),
+      series('prometheus_rule_group_rules', { ...PROM, pod: 'prometheus-1', rule_group: 'g' }, '0x30'),
+    ],
+    evalTime: '15m',
+    alertname: 'PrometheusNotIngestingSamples',
     expect: [],
   },
+  {
+    name: 'samples dropped for duplicate timestamps fire',
+    input: [series('prometheus_target_scrapes_sample_duplicate_timestamp_total', PROM, '0+60x30')],
+    evalTime: '15m',
+    alertname: 'PrometheusDuplicateTimestamps',
+    expect: [{ labels: { ...PROM, ...warn }, description: 'Prometheus monitoring/prometheus-0 drops 1 samples/s that have the same timestamp as another sample of their series but a different value: a target exposes the same series twice (or relabelling makes two series one).' }],
+  },
+  { name: 'no duplicate timestamps stay quiet', input: [series('prometheus_target_scrapes_sample_duplicate_timestamp_total', PROM, '7x30')], evalTime: '15m', alertname: 'PrometheusDuplicateTimestamps', expect: [] },
+  {
+    name: 'samples dropped out of order fire',
+    input: [series('prometheus_target_scrapes_sample_out_of_order_total', PROM, '0+120x30')],
+    evalTime: '15m',
+    alertname: 'PrometheusOutOfOrderTimestamps',
+    expect: [{ labels: { ...PROM, ...warn }, description: 'Prometheus monitoring/prometheus-0 drops 2 samples/s older than the newest sample of their series: a target exposes explicit timestamps that go backwards, or two targets write the same series.' }],
+  },
+  { name: 'no out-of-order samples stay quiet', input: [series('prometheus_target_scrapes_sample_out_of_order_total', PROM, '0x30')], evalTime: '15m', alertname: 'PrometheusOutOfOrderTimestamps', expect: [] },
+  {
+    name: 'skipped rule group evaluations fire',
+    input: [series('prometheus_rule_group_iterations_missed_total', { ...PROM, rule_group: '/etc/prometheus/rules/slos.rules.yaml;slo-availability' }, '0+1x30')],
+    evalTime: '20m',
+    alertname: 'PrometheusMissingRuleEvaluations',
+    expect: [
+      {
+        labels: { ...PROM, rule_group: '/etc/prometheus/rules/slos.rules.yaml;slo-availability', ...warn },
+        description: "Prometheus monitoring/prometheus-0 skipped 5 evaluations of rule group /etc/prometheus/rules/slos.rules.yaml;slo-availability in the last 5 minutes: one evaluation takes longer than the group's interval, so its alerts react late.",
+      },
+    ],
+  },
+  { name: 'no skipped evaluation stays quiet', input: [series('prometheus_rule_group_iterations_missed_total', { ...PROM, rule_group: 'g' }, '2x30')], evalTime: '20m', alertname: 'PrometheusMissingRuleEvaluations', expect: [] },
+  ...(
+    [
+      ['PrometheusTargetLimitHit', 'prometheus_target_scrape_pool_exceeded_target_limit_total', 'Prometheus monitoring/prometheus-0 has had scrape jobs with more targets than their target_limit for 15 minutes: the whole job is not scraped.'],
+      ['PrometheusLabelLimitHit', 'prometheus_target_scrape_pool_exceeded_label_limits_total', "Prometheus monitoring/prometheus-0 has had targets with more labels, or longer label names or values, than their scrape job's label limits for 15 minutes: those targets are not scraped."],
+      ['PrometheusScrapeBodySizeLimitHit', 'prometheus_target_scrapes_exceeded_body_size_limit_total', 'Prometheus monitoring/prometheus-0 has rejected scrapes whose response exceeds body_size_limit for 15 minutes: those targets have no data.'],
+      ['PrometheusScrapeSampleLimitHit', 'prometheus_target_scrapes_exceeded_sample_limit_total', 'Prometheus monitoring/prometheus-0 has rejected scrapes with more samples than their sample_limit for 15 minutes: those targets have no data.'],
+    ] as const
+  ).flatMap(([alertname, metric, description]): AlertCase[] => [
+    { name: `${metric} growing fires ${alertname}`, input: [series(metric, PROM, '0+1x30')], evalTime: '20m', alertname, expect: [{ labels: { ...PROM, ...warn }, description }] },
+    { name: `${metric} flat keeps ${alertname} quiet`, input: [series(metric, PROM, '4x30')], evalTime: '20m', alertname, expect: [] },
+  ]),
+  {
+    name: 'a target sync failure fires (critical)',
+    input: [series('prometheus_target_sync_failed_total', { ...PROM, scrape_job: 'kubernetes-pods' }, '0x10 1x30')],
+    evalTime: '20m',
+    alertname: 'PrometheusTargetSyncFailure',
+    expect: [
+      {
+        labels: { ...PROM, scrape_job: 'kubernetes-pods', ...crit },
+        description: 'Prometheus monitoring/prometheus-0 failed to sync the targets of scrape job kubernetes-pods (1 times in 30 minutes), usually an invalid relabelled address or label: that job is not scraped. Its logs name the error.',
+      },
+    ],
+  },
+  { name: 'a sync failure more than 30 minutes ago stays quiet', input: [series('prometheus_target_sync_failed_total', { ...PROM, scrape_job: 'kubernetes-pods' }, '0x10 1x40')], evalTime: '45m', alertname: 'PrometheusTargetSyncFailure', expect: [] },
+  {
+    name: '90% of the concurrent queries in use fires',
+    input: [series('prometheus_engine_queries', PROM, '18x30'), series('prometheus_engine_queries_concurrent_max', PROM, '20x30')],
+    evalTime: '15m',
+    alertname: 'PrometheusHighQueryLoad',
+    expect: [{ labels: { ...PROM, ...warn }, description: 'Prometheus monitoring/prometheus-0 runs on average 90% of its maximum of concurrent queries (--query.max-concurrency): queries, rule evaluations included, start to wait.' }],
+  },
+  { name: '20% of the concurrent queries stays quiet', input: [series('prometheus_engine_queries', PROM, '4x30'), series('prometheus_engine_queries_concurrent_max', PROM, '20x30')], evalTime: '15m', alertname: 'PrometheusHighQueryLoad', expect: [] },
   {
     name: 'a halted compactor fires',
     input: [series('thanos_compact_halted', { job: 'thanos-compact', namespace: 'monitoring', pod: 'thanos-compact-0', container: 'thanos-compact', instance: 'x:10902' }, '0x5 1x20')],

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { configProblems, ConfigValidationError, durationMs, production, quantityValue, staging, StackConfig, validateConfig } from '../lib/config';
-import { runSynth, synthesizeAll } from '../lib/synth';
+import { GENERATED_HEADER, runSynth, synthesizeAll } from '../lib/synth';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
 
@@ -37,6 +37,14 @@ describe('config validation names the field and what is allowed', () => {
     expect(messages(variant(production, (c) => (c.exporter.image = `registry.example.com:5000/team/app-exporter@sha256:${'a'.repeat(64)}`)))).toEqual([]);
     // A disabled exporter needs no image.
     expect(messages(variant(production, (c) => ((c.exporter.enabled = false), delete (c.exporter as { image?: string }).image)))).toEqual([]);
+  });
+
+  test('an evaluation interval that InfoInhibitor could not keep up with (info alerts are held 55s)', () => {
+    expect(messages(variant(production, (c) => (c.prometheus.evaluationInterval = '1m')))).toEqual([
+      'prometheus.evaluationInterval: "1m" is not below 55s, the time Alertmanager holds an info alert (InfoInhibitor fires one evaluation after it, and must arrive first); use at most 50s',
+    ]);
+    expect(messages(variant(production, (c) => (c.prometheus.evaluationInterval = '50s')))).toEqual([]);
+    expect(messages(variant(production, (c) => ((c.prometheus.evaluationInterval = '1m'), (c.alertmanager.enabled = false))))).toEqual([]);
   });
 
   test('replicas 0', () => {
@@ -94,12 +102,12 @@ describe('config validation names the field and what is allowed', () => {
   test('kubernetesComponents: an unknown field, a non-boolean toggle, an unknown TLS mode', () => {
     const bad = { ...production, kubernetesComponents: { controllerManager: 'yes', kubeletTLS: 'cluster-ca', kubeletTls: 'verify' } } as unknown as StackConfig;
     expect(messages(bad)).toEqual([
-      'kubernetesComponents.kubeletTLS: is not a field; use one of kubelet, kubeletTls, apiServer, coreDns, controllerManager, scheduler',
-      'kubernetesComponents.controllerManager: "yes" is not allowed; use true or false',
+      'kubernetesComponents.kubeletTLS: unknown field of kubernetesComponents (did you mean "kubeletTls"?); allowed: kubelet, kubeletTls, apiServer, coreDns, controllerManager, scheduler',
       'kubernetesComponents.kubeletTls: "verify" is not allowed; use one of "insecure-skip-verify", "cluster-ca"',
+      'kubernetesComponents.controllerManager: "yes" is not allowed; true or false is required',
     ]);
     expect(messages({ ...production, kubernetesComponents: { controllerManager: true, scheduler: true, kubeletTls: 'cluster-ca' } })).toEqual([]);
-    expect(messages({ ...production, kubernetesComponents: [] as unknown as StackConfig['kubernetesComponents'] })).toEqual(['kubernetesComponents: [] is not allowed; use an object such as { controllerManager: true }']);
+    expect(messages({ ...production, kubernetesComponents: [] as unknown as StackConfig['kubernetesComponents'] })).toEqual(['kubernetesComponents: [] is not allowed; an object is required']);
   });
 
   test('network: API server endpoints, other scrapers, NodeLocal DNSCache addresses', () => {
@@ -151,9 +159,16 @@ describe('config validation names the field and what is allowed', () => {
       (c.alertmanager as any).slackChannel = '#typo';
       (c.alertmanager as any).routes = [{ receiver: 'payments-slack', matchers: ['team=payments'] }];
     });
+    // The shape first (the schema generated from the types): unknown and replaced fields.
     expect(messages(bad)).toEqual([
-      'alertmanager.slackChannel: unknown field; allowed fields are enabled, replicas, storage, resources, receiversSecret, paging, slackChannels, slackAuth, email, webhook, deadMansSwitch, receivers, routes, externalUrl',
+      'alertmanager.slackChannel: unknown field of alertmanager (did you mean "slackChannels"?); allowed: enabled, replicas, storage, resources, externalUrl, paging, receiversSecret, slackChannels, slackAuth, email, webhook, deadMansSwitch, receivers, routes',
       'alertmanager.webhook.url: is not a field any more: the URL is read from Secret key "webhook.url" (Alertmanager url_file), so it stays out of dist/; remove url and put the URL in the Secret',
+    ]);
+    // With the shape right, the values: matchers, receivers no route uses.
+    const values = variant(production, (c) => {
+      (c.alertmanager as any).routes = [{ receiver: 'payments-slack', matchers: ['team=payments'] }];
+    });
+    expect(messages(values)).toEqual([
       'alertmanager.routes[0].matchers[0]: "team=payments" is not a matcher; use label="value", label!="value", label=~"regex" or label!~"regex" with a label name of letters, digits and \'_\' and the value in double quotes (escape only \\ and " as \\\\ and \\"), e.g. team="payments"',
       'alertmanager.receivers[0]: receiver "payments-pagerduty" is used by no route in alertmanager.routes; add a route to it or remove it (its Secret key would be required for nothing)',
     ]);
@@ -170,12 +185,19 @@ describe('config validation names the field and what is allowed', () => {
       (c.grafana as any).storage = { size: '1Gi' };
       (c.grafana as any).database = { type: 'sqlite', host: 'db', name: 'grafana db', credentialsSecret: { name: 'x' }, sslMode: 'verify-full', password: 'hunter2' };
     });
+    // The shape first: the unknown field and the values the types enumerate.
     expect(messages(both)).toEqual([
-      'grafana.database.password: unknown field; allowed fields are type, host, name, credentialsSecret, sslMode',
+      'grafana.database.password: unknown field of grafana.database; allowed: type, host, name, credentialsSecret, sslMode',
       'grafana.database.type: "sqlite" is not allowed; use one of "postgres", "mysql"',
+      'grafana.database.sslMode: "verify-full" is not allowed; use one of "require", "disable"',
+    ]);
+    const values = variant(production, (c) => {
+      (c.grafana as any).storage = { size: '1Gi' };
+      (c.grafana as any).database = { type: 'postgres', host: 'db', name: 'grafana db', credentialsSecret: { name: 'x' } };
+    });
+    expect(messages(values)).toEqual([
       'grafana.database.host: "db" is not allowed; use "host:port" of the database server, e.g. "grafana-db.example.internal:5432"',
       'grafana.database.name: "grafana db" is not a database name; use letters, digits, \'_\', \'$\' and \'-\' (at most 63), e.g. "grafana"',
-      'grafana.database.sslMode: "verify-full" is not allowed; use one of "require", "disable"',
       'grafana.storage: is set with grafana.database: the database is external, nothing is stored in a volume; remove grafana.storage',
     ]);
     const mysqlSsl = variant(production, (c) => {
@@ -253,18 +275,18 @@ describe('a failed synth writes nothing', () => {
     expect(existsSync(join(out, 'staging'))).toBe(false);
   });
 
-  test('good config: both environments are written and stale files are gone', () => {
+  test('good config: both environments are written and stale files of an earlier synth are gone', () => {
     const out = join(dir, 'dist');
-    mkdirSync(out);
-    writeFileSync(join(out, 'stale.yaml'), 'x: 1\n');
-    expect(runSynth([staging, production], out)).toBe(0);
+    mkdirSync(join(out, 'production', 'operator'), { recursive: true });
+    writeFileSync(join(out, 'production', 'operator', 'retired.yaml'), `${GENERATED_HEADER} for environment "production".\nkind: PodMonitor\n`);
+    expect(runSynth([staging, production], out, { stdout: () => undefined })).toBe(0);
     // Every synthesized file, nested folders included, is written with its exact content.
     const files = synthesizeAll([staging, production]);
     expect(files.has('production/operator/kustomization.yaml')).toBe(true);
     for (const [rel, content] of files) expect({ rel, same: readFileSync(join(out, rel), 'utf8') === content }).toEqual({ rel, same: true });
     expect(existsSync(join(out, 'staging', 'kustomization.yaml'))).toBe(true);
     expect(existsSync(join(out, 'production', 'kustomization.yaml'))).toBe(true);
-    expect(existsSync(join(out, 'stale.yaml'))).toBe(false);
+    expect(existsSync(join(out, 'production', 'operator', 'retired.yaml'))).toBe(false);
   });
 
   test('two environments with one name are refused', () => {

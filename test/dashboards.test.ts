@@ -443,45 +443,6 @@ describe('dashboard variables', () => {
   });
 });
 
-/**
- * Recording rules of issue 17's contract (/work/wt/CONTRACT-17.md: names reused from
- * kube-prometheus, expressions by the alerts helpers) that the dashboards read but that are
- * not registered on this branch yet, with their owner. Each entry must go once its rule is
- * produced (a test fails until then), so the check above becomes the plain "produced" one.
- */
-const CONTRACT_RULES_NOT_YET_PRODUCED: Record<string, string> = {
-  'node_namespace_pod_container:container_cpu_usage_seconds_total:sum_rate5m': 'alerts A, k8s.rules',
-  'node_namespace_pod_container:container_memory_working_set_bytes': 'alerts A, k8s.rules',
-  'node_namespace_pod_container:container_memory_rss': 'alerts A, k8s.rules',
-  'node_namespace_pod_container:container_memory_cache': 'alerts A, k8s.rules',
-  'node_namespace_pod_container:container_memory_swap': 'alerts A, k8s.rules',
-  'cluster:namespace:pod_cpu:active:kube_pod_container_resource_requests': 'alerts A, k8s.rules',
-  'cluster:namespace:pod_memory:active:kube_pod_container_resource_requests': 'alerts A, k8s.rules',
-  'cluster:namespace:pod_cpu:active:kube_pod_container_resource_limits': 'alerts A, k8s.rules',
-  'cluster:namespace:pod_memory:active:kube_pod_container_resource_limits': 'alerts A, k8s.rules',
-  'namespace_cpu:kube_pod_container_resource_requests:sum': 'alerts A, k8s.rules',
-  'namespace_memory:kube_pod_container_resource_requests:sum': 'alerts A, k8s.rules',
-  'namespace_cpu:kube_pod_container_resource_limits:sum': 'alerts A, k8s.rules',
-  'namespace_memory:kube_pod_container_resource_limits:sum': 'alerts A, k8s.rules',
-  'namespace_workload_pod:kube_pod_owner:relabel': 'alerts A, k8s.rules',
-  'node_namespace_pod:kube_pod_info:': 'alerts A, k8s.rules',
-  'cluster_quantile:apiserver_request_sli_duration_seconds:histogram_quantile': 'alerts A, kube-apiserver.rules',
-  'node_quantile:kubelet_pleg_relist_duration_seconds:histogram_quantile': 'alerts A, kubelet.rules',
-  'instance:node_num_cpu:sum': 'alerts B, node-exporter.rules',
-  'instance:node_cpu_utilisation:rate5m': 'alerts B, node-exporter.rules',
-  'instance:node_load1_per_cpu:ratio': 'alerts B, node-exporter.rules',
-  'instance:node_memory_utilisation:ratio': 'alerts B, node-exporter.rules',
-  'instance:node_vmstat_pgmajfault:rate5m': 'alerts B, node-exporter.rules',
-  'instance_device:node_disk_io_time_seconds:rate5m': 'alerts B, node-exporter.rules',
-  'instance_device:node_disk_io_time_weighted_seconds:rate5m': 'alerts B, node-exporter.rules',
-  'instance:node_network_receive_bytes_excluding_lo:rate5m': 'alerts B, node-exporter.rules',
-  'instance:node_network_transmit_bytes_excluding_lo:rate5m': 'alerts B, node-exporter.rules',
-  'instance:node_network_receive_drop_excluding_lo:rate5m': 'alerts B, node-exporter.rules',
-  'instance:node_network_transmit_drop_excluding_lo:rate5m': 'alerts B, node-exporter.rules',
-  'cluster:node_cpu:ratio_rate5m': 'alerts B, node-exporter.rules',
-  ':node_memory_MemAvailable_bytes:sum': 'alerts B, node-exporter.rules',
-};
-
 /** Every series name something in the stack produces, with what produces it. */
 function producedSeries(): Map<string, string> {
   const produced = new Map<string, string>();
@@ -515,18 +476,11 @@ describe('metrics read by the dashboards', () => {
     expect(() => promqlMetricNames('sum(')).toThrow(/invalid PromQL/);
   });
 
-  it('every metric is produced by a recording rule, the exporter catalogue or a listed upstream exporter (or is a contract rule not merged yet)', () => {
+  it('every metric is produced by a recording rule, the exporter catalogue or a listed upstream exporter', () => {
     const missing = [...used.entries()]
-      .filter(([name]) => !produced.has(name) && !(name in CONTRACT_RULES_NOT_YET_PRODUCED))
+      .filter(([name]) => !produced.has(name))
       .map(([name, where]) => `${name} (read by ${where[0]}${where.length > 1 ? ` and ${where.length - 1} more` : ''})`);
     expect(missing).toEqual([]);
-  });
-
-  it('the contract rules listed as not yet produced are not produced (delete an entry once its rule is registered)', () => {
-    expect(Object.keys(CONTRACT_RULES_NOT_YET_PRODUCED).filter((name) => produced.has(name))).toEqual([]);
-    // ... and each is a rule of the contract the dashboards actually read.
-    const contract = new Set<string>(Object.values(DASHBOARD_RECORDING_RULES));
-    for (const name of Object.keys(CONTRACT_RULES_NOT_YET_PRODUCED)) expect({ name, contract: contract.has(name), read: used.has(name) }).toEqual({ name, contract: true, read: true });
   });
 
   it('reads the contract\'s recording rules where they exist, not the raw series they summarise', () => {

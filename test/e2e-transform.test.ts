@@ -11,17 +11,20 @@ import {
   exporterArgs,
   localAlertmanagerConfig,
   localCluster,
+  localObjstoreConfig,
   LocalPodSpec,
   localPrometheusConfig,
   localRuleFiles,
   mountPaths,
   prometheusArgs,
   replaceSloGroups,
+  resolveSrv,
   rewritePaths,
   scaleAlertWindows,
   shortPeriodSloRules,
+  thanosArgs,
 } from '../e2e/transform';
-import { contentKey, duplicates } from '../e2e/notifications';
+import { about, contentKey, duplicates, pdFiring } from '../e2e/notifications';
 import { stackSloSource } from '../e2e/stack-slos';
 import { production as productionConfig } from '../lib/config';
 import type { Delivery } from '../e2e/sinks';
@@ -368,9 +371,86 @@ describe('notifications: copies are told apart from updates', () => {
     expect(contentKey(mail('111', 'http://127.0.0.1:5'))).toBe(contentKey(mail('222', 'http://127.0.0.1:6')));
   });
 
+  it('PagerDuty events: the firing alerts read the same from Alertmanager 0.2x\'s text details and 0.3x\'s JSON list', () => {
+    const pd = (firing: unknown): Delivery => ({ kind: 'pagerduty', at: 0, key: 'k', problems: [], body: { event_action: 'trigger', payload: { summary: '[FIRING:2] X', custom_details: { firing } } } });
+    const text = 'Labels:\n - alertname = SloBurn\n - sloth_severity = page\n';
+    const list = [{ labels: { alertname: 'SloBurn', sloth_severity: 'page' }, annotations: { summary: 's' } }, { labels: { alertname: 'Other' } }];
+    expect(pdFiring(pd(text))).toContain('alertname = SloBurn\n');
+    expect(pdFiring(pd(list))).toBe('alertname = SloBurn\nsloth_severity = page\n\nalertname = Other\n');
+    for (const d of [pd(text), pd(list)]) {
+      expect(pdFiring(d)).toContain('sloth_severity = page');
+      expect(about(d, 'SloBurn')).toBe(true);
+      expect(about(d, 'Slo')).toBe(false);
+    }
+  });
+
   it('a copy within the window is a duplicate; the same content much later only in strict mode', () => {
     const list = [slack(0, '[FIRING:1] A', 'x'), slack(2000, '[FIRING:1] A', 'y'), slack(5000, '[FIRING:2] A', 'x'), slack(20_000, '[FIRING:1] A', 'x')];
     expect(duplicates(list, 5000, () => false).map(([a, b]) => [a.at, b.at])).toEqual([[0, 2000]]);
     expect(duplicates(list, 5000, () => true).map(([a, b]) => [a.at, b.at])).toEqual([[0, 2000], [2000, 20_000]]);
+  });
+});
+
+describe('Thanos: the synthesized components on local addresses and a FILESYSTEM bucket', () => {
+  const THANOS_SPECS: LocalPodSpec[] = [
+    { name: 'prometheus-0', workload: 'StatefulSet/prometheus', containers: ['prometheus', 'thanos-sidecar'], ports: { 9090: 43000, 10901: 43001, 10902: 43002 } },
+    { name: 'prometheus-1', workload: 'StatefulSet/prometheus', containers: ['prometheus', 'thanos-sidecar'], ports: { 9090: 43010, 10901: 43011, 10902: 43012 } },
+    { name: 'thanos-store-0', workload: 'StatefulSet/thanos-store', containers: ['thanos-store'], ports: { 10901: 43021, 10902: 43022 } },
+    { name: 'thanos-query-e2e', workload: 'Deployment/thanos-query', containers: ['thanos-query'], ports: { 10901: 43031, 10902: 43032 } },
+    { name: 'thanos-compact-0', workload: 'StatefulSet/thanos-compact', containers: ['thanos-compact'], ports: { 10902: 43042 } },
+  ];
+  const local = localCluster(objects, THANOS_SPECS);
+  const tpod = (name: string) => local.pods.find((p) => p.spec.name === name)!;
+  const secrets = (name: string, key: string) => `v-${name}-${key}`;
+
+  it('dnssrv+ lookups resolve to the local pods the headless Service selects, by port name', () => {
+    const ns = findObject('production', 'StatefulSet', 'prometheus').metadata.namespace;
+    expect(resolveSrv(`_grpc._tcp.prometheus-headless.${ns}.svc`, local.fixture)).toEqual(['127.0.0.1:43001', '127.0.0.1:43011']);
+    expect(resolveSrv(`_grpc._tcp.thanos-store-headless.${ns}.svc.cluster.local`, local.fixture)).toEqual(['127.0.0.1:43021']);
+    expect(resolveSrv(`_web._tcp.prometheus-headless.${ns}.svc`, local.fixture)).toEqual(['127.0.0.1:43000', '127.0.0.1:43010']);
+    expect(resolveSrv(`_grpc._tcp.nothing-here.${ns}.svc`, local.fixture)).toEqual([]);
+    expect(() => resolveSrv('prometheus-headless:10901', local.fixture)).toThrow(/not an SRV name/);
+  });
+
+  it('Query: every synthesized --endpoint lookup replaced by the local addresses; the other flags as synthesized', () => {
+    const self = tpod('thanos-query-e2e');
+    const manifest = containerArgs(self, 'thanos-query', []);
+    const args = thanosArgs(manifest, { self, cluster: local.fixture });
+    expect(args[0]).toBe('query');
+    expect(args.filter((a) => a.startsWith('--endpoint='))).toEqual(['--endpoint=127.0.0.1:43001', '--endpoint=127.0.0.1:43011', '--endpoint=127.0.0.1:43021']);
+    expect(args).toEqual(expect.arrayContaining(['--grpc-address=127.0.0.1:43031', '--http-address=127.0.0.1:43032', '--query.replica-label=prometheus_replica']));
+    expect(args.filter((a) => !/^--(endpoint|grpc-address|http-address)=/.test(a))).toEqual(manifest.filter((a) => !/^--(endpoint|grpc-address|http-address)=/.test(a)));
+    // With the store gateway not running, its lookup resolves to nothing: an error, not a Query without it.
+    const without = localCluster(objects, THANOS_SPECS.filter((x) => x.name !== 'thanos-store-0'));
+    expect(() => thanosArgs(manifest, { self: without.pods.find((p) => p.spec.name === 'thanos-query-e2e')!, cluster: without.fixture })).toThrow(/thanos-store-headless.*resolves to no local pod/);
+  });
+
+  it('sidecar: its Prometheus URL is the local Prometheus of the same pod; paths under its mounts; Secret env from the given values', () => {
+    const self = tpod('prometheus-1');
+    const paths = mountPaths(self, 'thanos-sidecar', '/r1');
+    const args = thanosArgs(containerArgs(self, 'thanos-sidecar', paths, secrets), { self, cluster: local.fixture });
+    expect(args).toEqual(['sidecar', '--tsdb.path=/r1/prometheus', '--prometheus.url=http://127.0.0.1:43010', '--grpc-address=127.0.0.1:43011', '--http-address=127.0.0.1:43012', '--objstore.config-file=/r1/etc/thanos/objstore/objstore.yml']);
+    expect(containerEnv(self, 'thanos-sidecar', secrets)).toEqual({ AWS_ACCESS_KEY_ID: 'v-thanos-objstore-access-key-id', AWS_SECRET_ACCESS_KEY: 'v-thanos-objstore-secret-access-key' });
+    expect(() => containerEnv(self, 'thanos-sidecar')).toThrow(/secretKeyRef, which the e2e harness does not emulate/);
+    expect(() => containerEnv(self, 'thanos-sidecar', () => undefined)).toThrow(/reads Secret thanos-objstore key access-key-id, which the e2e harness has no value for/);
+  });
+
+  it('compactor: the synthesized flags plus the overrides; a listen address on a port the container does not declare is an error', () => {
+    const self = tpod('thanos-compact-0');
+    const manifest = containerArgs(self, 'thanos-compact', mountPaths(self, 'thanos-compact', '/c'), secrets);
+    const args = thanosArgs(manifest, { self, cluster: local.fixture, overrides: { 'delete-delay': '0s', 'wait-interval': '10s' } });
+    expect(args.slice(0, 2)).toEqual(['compact', '--wait']);
+    expect(args).toEqual(expect.arrayContaining(['--http-address=127.0.0.1:43042', '--delete-delay=0s', '--wait-interval=10s', '--data-dir=/c/var/thanos/compact']));
+    expect(args.filter((a) => a.startsWith('--retention.resolution-'))).toEqual(manifest.filter((a) => a.startsWith('--retention.resolution-')));
+    const withGrpc = [...manifest, '--grpc-address=0.0.0.0:10901'];
+    expect(() => thanosArgs(withGrpc, { self, cluster: local.fixture })).toThrow(/--grpc-address uses port 10901, which has no local port/);
+  });
+
+  it('objstore.yml: FILESYSTEM in a local folder stands in for the object store; prefix kept; unknown keys refused', () => {
+    const rendered = findObject('production', 'ConfigMap', 'thanos-objstore').data['objstore.yml'];
+    expect(parse(rendered).type).toBe('S3');
+    expect(parse(localObjstoreConfig(rendered, '/b'))).toEqual({ type: 'FILESYSTEM', config: { directory: '/b' } });
+    expect(parse(localObjstoreConfig('type: GCS\nconfig: {bucket: x}\nprefix: tenant-a\n', '/b'))).toEqual({ type: 'FILESYSTEM', config: { directory: '/b' }, prefix: 'tenant-a' });
+    expect(() => localObjstoreConfig('type: S3\nconfig: {}\nsse: x\n', '/b')).toThrow(/sse: not emulated/);
   });
 });

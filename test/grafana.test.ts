@@ -4,7 +4,7 @@ import { production, staging } from '../lib/config';
 import type { StackConfig } from '../lib/config';
 import { dashboardConfigMaps, dashboardVolumes, GrafanaChart, GrafanaDatasourceRefs, grafanaRuleGroup, GRAFANA_UID } from '../lib/components/grafana';
 import { agentsNamespace } from '../lib/components/namespace';
-import { IMAGES } from '../lib/images';
+import { environmentImages, IMAGES } from '../lib/images';
 import { ServiceRef } from '../lib/k8s/service-ref';
 import { checkPolicies, secretFindings } from '../lib/policy';
 import { toYamlDocuments } from '../lib/render/yaml';
@@ -246,7 +246,7 @@ describe('GrafanaChart', () => {
     expect(deployment.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '3000', 'prometheus.io/path': '/metrics' });
     expect(one(objects, 'PodMonitor', 'grafana').spec.podMetricsEndpoints[0]).toMatchObject({ port: 'http', path: '/metrics' });
     const rule = one(objects, 'PrometheusRule', 'grafana');
-    expect(rule.spec.groups[0].rules.map((r: any) => r.alert)).toEqual(['GrafanaDown', 'GrafanaHighHttp5xxRatio', 'GrafanaDatasourceErrors']);
+    expect(rule.spec.groups[0].rules.map((r: any) => r.alert)).toEqual(['GrafanaDown', 'GrafanaRequestsFailing', 'GrafanaDatasourceErrors']);
   });
 
   it('its rule file passes promtool check rules', () => {
@@ -278,11 +278,11 @@ tests:
     expect(res.output).toMatch(/SUCCESS/);
   });
 
-  it('GrafanaDown also fires when the targets are gone, with the same labels; the 5xx alert needs traffic (promtool test rules)', () => {
+  it('GrafanaDown also fires when the targets are gone, with the same labels; GrafanaRequestsFailing is per handler, needs traffic, leaves datasource queries to GrafanaDatasourceErrors (promtool test rules)', () => {
     const rb = staging.runbookBaseUrl;
     const down = `{ summary: Grafana is down, description: 'No Grafana pod in namespace ${NS} has answered a scrape for 10 minutes: dashboards are unavailable (alerting is not affected).', runbook_url: '${rb}#grafana-down' }`;
-    const high = `{ summary: Grafana answers more than 5% of requests with 5xx, description: '10% of Grafana HTTP requests failed with a 5xx status over the last 5 minutes.', runbook_url: '${rb}#grafana-high-http5xx-ratio' }`;
-    const series = (status: string, values: string) => `      - series: 'grafana_http_request_duration_seconds_count{job="grafana", namespace="${NS}", status_code="${status}", handler="/api/ds/query"}'\n        values: '${values}'`;
+    const failing = `{ summary: Grafana answers many requests of one handler with 5xx., description: '10% of the requests to Grafana handler /api/dashboards/uid/:uid (job grafana, namespace ${NS}) failed with a 5xx status over 5 minutes, for 15m.', runbook_url: 'https://runbooks.prometheus-operator.dev/runbooks/grafana/grafanarequestsfailing' }`;
+    const series = (handler: string, status: string, values: string) => `      - series: 'grafana_http_request_duration_seconds_count{job="grafana", namespace="${NS}", status_code="${status}", handler="${handler}"}'\n        values: '${values}'`;
     const tests = `rule_files: [grafana.rules.yaml]
 evaluation_interval: 1m
 tests:
@@ -296,18 +296,20 @@ tests:
       - { eval_time: 30m, alertname: GrafanaDown, exp_alerts: [ { exp_labels: { job: grafana, namespace: ${NS}, severity: warning, category: infrastructure }, exp_annotations: ${down} } ] }
   - interval: 1m
     input_series:
-      # 1 request/s, 10% failing: fires after 15m.
-${series('200', '0+54x40')}
-${series('500', '0+6x40')}
+      # 1 request/s, 10% failing: fires after 15m; datasource queries failing even more do not count here.
+${series('/api/dashboards/uid/:uid', '200', '0+54x40')}
+${series('/api/dashboards/uid/:uid', '500', '0+6x40')}
+${series('/api/ds/query', '200', '0+30x40')}
+${series('/api/ds/query', '502', '0+30x40')}
     alert_rule_test:
-      - { eval_time: 10m, alertname: GrafanaHighHttp5xxRatio, exp_alerts: [] }
-      - { eval_time: 30m, alertname: GrafanaHighHttp5xxRatio, exp_alerts: [ { exp_labels: { severity: warning, category: infrastructure }, exp_annotations: ${high} } ] }
+      - { eval_time: 10m, alertname: GrafanaRequestsFailing, exp_alerts: [] }
+      - { eval_time: 30m, alertname: GrafanaRequestsFailing, exp_alerts: [ { exp_labels: { job: grafana, namespace: ${NS}, handler: '/api/dashboards/uid/:uid', severity: warning, category: infrastructure }, exp_annotations: ${failing} } ] }
   - interval: 1m
     input_series:
       # One request every ten minutes, every one failing: too little traffic to alert on.
-${series('500', '0+0.1x40')}
+${series('/api/search', '500', '0+0.1x40')}
     alert_rule_test:
-      - { eval_time: 30m, alertname: GrafanaHighHttp5xxRatio, exp_alerts: [] }
+      - { eval_time: 30m, alertname: GrafanaRequestsFailing, exp_alerts: [] }
 `;
     const res = withFiles({ 'grafana.rules.yaml': renderRuleFile([grafanaRuleGroup(NS, rb)]), 'tests.yaml': tests }, (dir) => promtool(['test', 'rules', 'tests.yaml'], { cwd: dir }));
     expect(res.output).toMatch(/SUCCESS/);
@@ -383,7 +385,7 @@ ${series('500', '0+0.1x40')}
   it('passes the stack\'s policy suite (restricted, resources, probes, pinned images, availability, network) and secret scan', () => {
     for (const config of [staging, production]) {
       const objs = synth(config).objects;
-      const ctx = { objects: objs, pinnedImages: Object.values(IMAGES), agentsNamespace: agentsNamespace(config.namespace), requireSpread: config.environment === 'production' };
+      const ctx = { objects: objs, pinnedImages: environmentImages(config), agentsNamespace: agentsNamespace(config.namespace), requireSpread: config.environment === 'production' };
       expect(checkPolicies(ctx).map((v) => `${v.object} [${v.rule}] ${v.detail}`)).toEqual([]);
       expect(secretFindings(toYamlDocuments(objs))).toEqual([]);
     }

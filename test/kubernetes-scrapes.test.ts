@@ -56,7 +56,8 @@ describe('the stack\'s scrape jobs of Kubernetes', () => {
     const ports = (env: string) =>
       new Set(
         (find(env, 'NetworkPolicy', 'prometheus').spec.egress as Obj[])
-          .filter((r) => (r.to ?? []).some((p: Obj) => p.ipBlock?.cidr === '0.0.0.0/0'))
+          // Node addresses: a rule without `to` (any address; no ipBlock, which Cilium does not match against nodes).
+          .filter((r) => r.to === undefined)
           .flatMap((r) => (r.ports ?? []).map((p: Obj) => p.port)),
       );
     expect([...ports('control-plane')]).toEqual(expect.arrayContaining([10250, 9100, 10257, 10259]));

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'fs';
 import { join, relative } from 'path';
 import { parse } from 'yaml';
 import { OPERATOR_DIR, synthesizeAll } from '../lib/synth';
-import { allObjects, describe as where, ENVIRONMENTS, FLEETS, freshSynth, objectsOf, OUTPUTS } from './support/synth';
+import { allObjects, describe as where, ENVIRONMENTS, FLEETS, freshSynth, objectsOf, OUTPUTS, REPO_SYNTH_OPTIONS } from './support/synth';
 import { toolPath } from './support/tools';
 
 const ROOT = join(__dirname, '..');
@@ -24,8 +24,8 @@ describe('GitOps output', () => {
   });
 
   test('two synths are byte-identical (no timestamps, no random suffixes, stable order)', () => {
-    const a = synthesizeAll([...ENVIRONMENTS, ...FLEETS]);
-    const b = synthesizeAll([...ENVIRONMENTS, ...FLEETS]);
+    const a = synthesizeAll([...ENVIRONMENTS, ...FLEETS], REPO_SYNTH_OPTIONS);
+    const b = synthesizeAll([...ENVIRONMENTS, ...FLEETS], REPO_SYNTH_OPTIONS);
     expect([...b.entries()]).toEqual([...a.entries()]);
   });
 

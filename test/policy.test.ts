@@ -1,4 +1,4 @@
-import { IMAGES } from '../lib/images';
+import { environmentImages, IMAGES } from '../lib/images';
 import { agentsNamespace } from '../lib/components/namespace';
 import { checkPolicies, hasHostAccessException, isWorkload, Obj, PolicyContext, RULES, secretFindings } from '../lib/policy';
 import { freshSynth, objectsOf, OUTPUTS } from './support/synth';
@@ -6,7 +6,7 @@ import { freshSynth, objectsOf, OUTPUTS } from './support/synth';
 function context(env: string, objects: Obj[]): PolicyContext {
   const config = OUTPUTS.find((o) => o.dir === env)!.config;
   // Zone spread is required where the config asks for it (production and the fleet's clusters).
-  return { objects, pinnedImages: Object.values(IMAGES), agentsNamespace: agentsNamespace(config.namespace), requireSpread: config.scheduling.spreadAcrossZones };
+  return { objects, pinnedImages: environmentImages(config), agentsNamespace: agentsNamespace(config.namespace), requireSpread: config.scheduling.spreadAcrossZones };
 }
 
 describe.each(OUTPUTS.map((o) => o.dir))('%s', (env) => {
@@ -103,7 +103,7 @@ describe('each policy rejects a bad object', () => {
         container: { volumeMounts: [{ name: 'logs', mountPath: '/var/log/pods', readOnly }] },
       });
     expect(violations([agent('monitoring-node-agents', true)], 'restricted')).toEqual([]);
-    expect(violations([agent('monitoring-node-agents', false)], 'restricted')).toEqual(['container app mounts hostPath volume logs writable']);
+    expect(violations([agent('monitoring-node-agents', false)], 'restricted')).toEqual(['container app mounts hostPath volume logs writable (only folders under /var/lib/observability-stack/ may be written)']);
     expect(violations([agent('monitoring', true)], 'restricted')).toEqual(['host-access exception outside the agents namespace monitoring-node-agents']);
   });
 

@@ -744,8 +744,14 @@ describe('Alertmanager (pinned binary) end to end', () => {
   it('delivers through each receiver\'s own *_file secret to the right channel, and inhibits warnings under a critical', async () => {
     const input: AlertmanagerConfigInput = { ...staging, slackChannels: { ...channels, default: '#alerts-info' }, webhook: { bearerToken: true }, routing: fastRouting };
     await withAlertmanager(input, (sink) => ({ ...slackSecrets(sink), 'webhook.url': `${sink}/webhook`, 'webhook.token': 's3cr3t-token' }), async ({ base, received, post }) => {
+      // The critical first, as it happens when a disk fills: it fires before the warning that
+      // it inhibits is sent (the warning's own group_wait). Posted in one batch, the two race
+      // inside Alertmanager: the inhibitor and the dispatcher each read new alerts on their
+      // own goroutine, and under load the warning's group (group_wait 1s here) was flushed
+      // before the inhibitor had seen the critical (1 run in a few on a busy machine).
+      await post([alert({ alertname: 'DiskFull', severity: 'critical', category: 'infrastructure', namespace: 'shop', service: 'db' })]);
+      await waitFor('the critical notified', async () => (received.some((r) => r.path === '/slack/slack-critical') ? true : undefined));
       await post([
-        alert({ alertname: 'DiskFull', severity: 'critical', category: 'infrastructure', namespace: 'shop', service: 'db' }),
         alert({ alertname: 'DiskFull', severity: 'warning', category: 'infrastructure', namespace: 'shop', service: 'db' }), // inhibited
         alert({ alertname: 'DiskFull', severity: 'warning', category: 'infrastructure', namespace: 'other', service: 'db' }), // other namespace: not inhibited
         alert({ alertname: 'SlowRequests', severity: 'warning', category: 'application', namespace: 'shop', service: 'db' }), // other alertname
@@ -839,12 +845,22 @@ describe('Alertmanager (pinned binary) end to end', () => {
   });
 
   it('InfoInhibitor: an info alert alone is muted while InfoInhibitor fires in its namespace, and notified once a warning fires there', async () => {
-    const input: AlertmanagerConfigInput = { ...staging, slackChannels: { ...channels, default: '#alerts-info' }, routing: fastRouting };
+    // As in a cluster: the info alert first; InfoInhibitor (a rule over ALERTS) fires one
+    // evaluation later, within the info route's group_wait (55s against a 30s evaluation
+    // interval in production; 6s against ~0s here), so it is in the inhibitor's cache when the
+    // info group is flushed. Posting both at once with a 1s group_wait raced inside
+    // Alertmanager (the inhibitor reads new alerts on its own goroutine).
+    const input: AlertmanagerConfigInput = {
+      ...staging,
+      slackChannels: { ...channels, default: '#alerts-info' },
+      routing: { ...fastRouting, default: { ...fast, groupWait: '6s' }, info: { ...fast, groupWait: '6s' } },
+    };
     await withAlertmanager(input, slackSecrets, async ({ base, received, post }) => {
       const info = { alertname: 'CPUThrottlingHigh', severity: 'info', namespace: 'shop', service: 'api' };
       const infoElsewhere = { alertname: 'CPUThrottlingHigh', severity: 'info', namespace: 'other', service: 'api' };
       const inhibitor = { alertname: 'InfoInhibitor', severity: 'none', namespace: 'shop' };
-      await post([alert(info), alert(inhibitor), alert(infoElsewhere)]);
+      await post([alert(info), alert(infoElsewhere)]);
+      await post([alert(inhibitor)]);
       const infoMessages = (ns: string) => received.filter((r) => r.path === '/slack/default' && JSON.stringify(r.body).includes(`summary of CPUThrottlingHigh/info/${ns}`));
       // The control: the same alert in a namespace without InfoInhibitor is notified.
       await waitFor('info alert of namespace other', async () => (infoMessages('other').length > 0 ? true : undefined));

@@ -10,6 +10,7 @@ import {
   JOB_COREDNS,
   JOB_KUBELET,
   JOB_KUBELET_PROBES,
+  JOB_POD_SIDECARS,
   JOB_PODS,
   JOB_SCHEDULER,
   JOB_SERVICE_ENDPOINTS,
@@ -152,8 +153,8 @@ describe('renderPrometheusConfig', () => {
   test('rule files and scrape jobs', () => {
     expect(staging.rule_files).toEqual(['/etc/prometheus/rules/*.rules.yaml']);
     const k8sJobs = [JOB_KUBELET, JOB_CADVISOR, JOB_KUBELET_PROBES, JOB_APISERVER, JOB_COREDNS];
-    expect((staging.scrape_configs as Obj[]).map((j) => j.job_name)).toEqual([JOB_PODS, JOB_SERVICE_ENDPOINTS, ...k8sJobs]);
-    expect((production.scrape_configs as Obj[]).map((j) => j.job_name)).toEqual([JOB_PODS, JOB_SERVICE_ENDPOINTS, ...k8sJobs, 'thanos-sidecar', 'federate-edge']);
+    expect((staging.scrape_configs as Obj[]).map((j) => j.job_name)).toEqual([JOB_PODS, JOB_POD_SIDECARS, JOB_SERVICE_ENDPOINTS, ...k8sJobs]);
+    expect((production.scrape_configs as Obj[]).map((j) => j.job_name)).toEqual([JOB_PODS, JOB_POD_SIDECARS, JOB_SERVICE_ENDPOINTS, ...k8sJobs, 'thanos-sidecar', 'federate-edge']);
     expect(job(production, 'federate-edge')).toEqual(PRODUCTION.extraScrapeConfigs![0]);
   });
 
@@ -175,7 +176,7 @@ describe('renderPrometheusConfig', () => {
     expect(job(production, JOB_CADVISOR)).toMatchObject({ metrics_path: '/metrics/cadvisor', metric_relabel_configs: [{ source_labels: ['__name__'], regex: DROPPED_SERIES[JOB_CADVISOR].join('|'), action: 'drop' }] });
     expect(job(staging, JOB_KUBELET_PROBES)).toMatchObject({ scheme: 'https', metrics_path: '/metrics/probes', authorization: job(staging, JOB_KUBELET).authorization, kubernetes_sd_configs: [{ role: 'node' }] });
     const off = renderPrometheusConfig({ ...STAGING, kubelet: { enabled: false } }) as Obj;
-    expect((off.scrape_configs as Obj[]).map((j) => j.job_name)).toEqual([JOB_PODS, JOB_SERVICE_ENDPOINTS, JOB_APISERVER, JOB_COREDNS]);
+    expect((off.scrape_configs as Obj[]).map((j) => j.job_name)).toEqual([JOB_PODS, JOB_POD_SIDECARS, JOB_SERVICE_ENDPOINTS, JOB_APISERVER, JOB_COREDNS]);
   });
 
   test('cluster components: API server and CoreDNS on by default, controller manager and scheduler off; each can be switched', () => {

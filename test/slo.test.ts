@@ -1,5 +1,6 @@
 import { spawnSync } from 'child_process';
-import { readFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { parse } from 'yaml';
 import {
@@ -664,7 +665,7 @@ describe('promtool', () => {
     const perPair = (s: Slo, name: string) => [
       {
         name,
-        rules: s.pageAlert!.windows.map((w) => ({ alert: name, expr: burnRateAlertExpression(s, w), for: s.pageAlert!.for, labels: { sloth_severity: 'page', sloth_alert_window: windowPairName(w) } })),
+        rules: s.pageAlert!.windows.map((w) => ({ alert: name, expr: burnRateAlertExpression(s, w), for: s.pageAlert!.for, labels: { severity: 'critical', sloth_severity: 'page', sloth_alert_window: windowPairName(w) } })),
       },
     ];
     expect(alertsOnly(slo(), 'x')[0].rules).toHaveLength(1);
@@ -694,7 +695,8 @@ describe('promtool', () => {
             eval_time: '2m',
             alertname: 'Single',
             exp_alerts: ['1h/5m', '6h/30m'].map((pair) => ({
-              exp_labels: { sloth_alert_window: pair, sloth_id: 'api-availability', sloth_service: 'api', sloth_severity: 'page', sloth_slo: 'availability' },
+              // No `severity` in the spec: the page alert gets `critical` (issue 15 item 8).
+              exp_labels: { severity: 'critical', sloth_alert_window: pair, sloth_id: 'api-availability', sloth_service: 'api', sloth_severity: 'page', sloth_slo: 'availability' },
               exp_annotations: {
                 title: '(page) api availability SLO error budget burn rate is too fast.',
                 summary: 'api availability SLO error budget burn rate is over expected.',
@@ -712,8 +714,8 @@ describe('promtool', () => {
             expr: 'ALERTS_FOR_STATE{alertname="Single"}',
             eval_time: '12m',
             exp_samples: [
-              { labels: `ALERTS_FOR_STATE{alertname="Single", ${ids}, sloth_alert_window="1h/5m", sloth_severity="page"}`, value: 600 },
-              { labels: `ALERTS_FOR_STATE{alertname="Single", ${ids}, sloth_alert_window="6h/30m", sloth_severity="page"}`, value: 0 },
+              { labels: `ALERTS_FOR_STATE{alertname="Single", severity="critical", ${ids}, sloth_alert_window="1h/5m", sloth_severity="page"}`, value: 600 },
+              { labels: `ALERTS_FOR_STATE{alertname="Single", severity="critical", ${ids}, sloth_alert_window="6h/30m", sloth_severity="page"}`, value: 0 },
             ],
           },
         ],
@@ -828,4 +830,25 @@ describe('scripts/slo.ts', () => {
     expect(usage.status).toBe(1);
     expect(usage.stderr).toContain('usage: npm run slo -- <spec.yml>');
   });
+
+  test('-o writes the rule file itself: promtool accepts it as npm run slo -- spec.yml -o rules.yml writes it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slo-cli-'));
+    try {
+      const out = join(dir, 'rules.yml');
+      // Through npm, as the README says: npm's banner goes to stdout, not into the file.
+      const res = spawnSync('npm', ['run', 'slo', '--', join(FIXTURES, 'checkout.yml'), '-o', out], { cwd: root, encoding: 'utf8' });
+      expect(res.status).toBe(0);
+      expect(res.stdout).toContain('> observability-stack@');
+      expect(res.stderr).toContain(`wrote ${out}: 2 SLOs`);
+      const text = readFileSync(out, 'utf8');
+      expect(text).toBe(`# Generated from checkout.yml by scripts/slo.ts (Sloth-compatible SLO rules). Do not edit.\n${sloRuleFile(checkout())}`);
+      expect(promtool(['check', 'rules', 'rules.yml'], { cwd: dir }).status).toBe(0);
+      // An invalid spec writes nothing.
+      const bad = run(join(FIXTURES, 'invalid.yml'), '-o', join(dir, 'bad.yml'));
+      expect(bad.status).toBe(1);
+      expect(existsSync(join(dir, 'bad.yml'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -32,9 +32,10 @@ const NOT_BUILDABLE: Record<string, string> = {
   'docker.io/grafana/alloy': 'depends on github.com/grafana/loki/v3 (AGPL-3.0)',
   'docker.io/grafana/promtail': 'part of github.com/grafana/loki (AGPL-3.0)',
   'docker.io/fluent/fluentd-kubernetes-daemonset': 'Ruby, not a Go module',
-  // The stack's own exporter: its flags are checked by its own parser (exporter/test).
-  'ghcr.io/observability-stack/app-exporter': 'this project: exporter/test checks its arguments',
 };
+
+/** The stack's own exporter (its image is the environment's `exporter.image`): exporter/test checks its arguments. */
+const EXPORTER_REPOS = new Set(OUTPUTS.map((o) => o.config).filter((e) => e.exporter.image).map((e) => repository(e.exporter.image!)));
 
 interface ContainerCase {
   readonly where: string;
@@ -62,20 +63,35 @@ function containerCases(): { checked: ContainerCase[]; unchecked: Set<string> } 
         const repo = repository(c.image);
         const binary = BINARY_OF_IMAGE[repo];
         if (!binary) {
+          if (EXPORTER_REPOS.has(repo)) continue;
           if (!(repo in NOT_BUILDABLE)) throw new Error(`${file}: ${object.kind}/${object.metadata.name} container ${c.name}: image ${c.image} is in neither map of this test`);
           unchecked.add(repo);
           continue;
         }
-        if (c.command) throw new Error(`${file}: container ${c.name} overrides the entrypoint (${c.command.join(' ')}); teach this test which binary that is`);
-        checked.push({ where: `${file}: ${object.kind}/${object.metadata.name} ${c.name}`, image: c.image, binary, args: c.args ?? [] });
+        // A command naming the image's own binary (the config reloader's) runs that binary with
+        // the rest of the command as arguments; any other command is a different program.
+        const command: string[] = c.command ?? [];
+        if (command.length > 0 && command[0].split('/').pop() !== binary) {
+          throw new Error(`${file}: container ${c.name} overrides the entrypoint (${command.join(' ')}); teach this test which binary that is`);
+        }
+        checked.push({ where: `${file}: ${object.kind}/${object.metadata.name} ${c.name}`, image: c.image, binary, args: [...command.slice(1), ...(c.args ?? [])] });
       }
     }
   }
   return { checked, unchecked };
 }
 
+/**
+ * The flag that ends the parse with exit 0 once every argument before it is accepted:
+ * kingpin's `--version` (a pre-action: it runs after the flags are matched, before their values
+ * are converted, so it catches unknown flags, not malformed values); cobra/pflag's `--help`
+ * (kube-state-metrics 2.x has a `version` command, no `--version` flag; pflag converts values
+ * while parsing, so it also catches malformed values).
+ */
+const TERMINAL_FLAG: Record<string, string> = { 'kube-state-metrics': '--help' };
+
 function parse(binary: string, args: readonly string[]): { status: number | null; output: string } {
-  const res = spawnSync(toolPath(binary), [...args, '--version'], { encoding: 'utf8', timeout: 30_000 });
+  const res = spawnSync(toolPath(binary), [...args, TERMINAL_FLAG[binary] ?? '--version'], { encoding: 'utf8', timeout: 30_000 });
   return { status: res.status, output: `${res.stdout}${res.stderr}` };
 }
 
@@ -85,7 +101,7 @@ describe('container flags, checked by the pinned binaries', () => {
   it('covers every Prometheus-ecosystem container of the environments and the fleet\'s clusters, and names the ones it cannot check', () => {
     expect(new Set(checked.map((c) => c.binary))).toEqual(new Set(Object.values(BINARY_OF_IMAGE)));
     expect([...unchecked].sort()).toEqual(
-      ['docker.io/grafana/alloy', 'docker.io/grafana/grafana', 'docker.io/grafana/loki', 'ghcr.io/observability-stack/app-exporter'].sort(),
+      ['docker.io/grafana/alloy', 'docker.io/grafana/grafana', 'docker.io/grafana/loki'].sort(),
     );
   });
 
@@ -94,7 +110,8 @@ describe('container flags, checked by the pinned binaries', () => {
     const tool = pinnedTool(c.binary)!;
     expect(tool.displayVersion.replace(/^v/, '')).toBe(imageTag(c.image).replace(/^v/, ''));
     const res = parse(c.binary, c.args);
-    expect({ status: res.status, output: res.output }).toEqual({ status: 0, output: expect.stringContaining(tool.displayVersion.replace(/^v/, '')) });
+    const printed = TERMINAL_FLAG[c.binary] === '--help' ? 'Usage:' : tool.displayVersion.replace(/^v/, '');
+    expect({ status: res.status, output: res.output }).toEqual({ status: 0, output: expect.stringContaining(printed) });
   });
 
   describe('the method fails where it must', () => {
@@ -110,8 +127,12 @@ describe('container flags, checked by the pinned binaries', () => {
       expect(res.output).toMatch(/unknown long flag '--grpc-address'/);
     });
 
-    it('a malformed value fails the parse too (retention duration)', () => {
-      expect(parse('prometheus', ['--storage.tsdb.retention.time=ten days']).status).not.toBe(0);
+    it('kube-state-metrics (pflag) also refuses a malformed value; kingpin binaries check values only when they start', () => {
+      expect(parse('kube-state-metrics', ['--port=eighty']).output).toMatch(/invalid argument "eighty" for "--port" flag/);
+      expect(parse('kube-state-metrics', ['--port=eighty']).status).not.toBe(0);
+      // What this method cannot see, and the rendering tests must: Prometheus converts the
+      // value of --web.max-connections only after --version has exited.
+      expect(parse('prometheus', ['--web.max-connections=many']).status).toBe(0);
     });
   });
 });

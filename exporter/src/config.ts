@@ -28,6 +28,8 @@ export interface ExporterConfig {
   readonly mapping?: Mapping;
   readonly seed: number;
   readonly requestsPerSecond: number;
+  /** simulate: mean spontaneous error bursts a day; 0 = none. */
+  readonly burstsPerDay: number;
   readonly maxSeries: number;
   readonly maxBodyBytes: number;
   readonly incident?: IncidentSpec;
@@ -68,6 +70,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'mapping', value: 'FILE', help: 'stats source: JSON file mapping stats fields to metrics' },
   { name: 'seed', value: 'INT', default: '1', help: 'simulate: random seed; the same seed gives the same data' },
   { name: 'requests-per-second', value: 'N', default: '20', help: 'simulate: mean request rate at the daily average' },
+  { name: 'bursts-per-day', value: 'N', default: '4', help: 'simulate: mean spontaneous error bursts a day (each 1 to 5 minutes at 2 to 15 % 5xx); 0 = none' },
   { name: 'incident', boolean: true, help: 'simulate: start with a forced incident (see --incident-*)' },
   { name: 'incident-error-ratio', value: 'RATIO', default: '0.5', help: 'simulate: 5xx fraction during a forced incident, in (0, 1]' },
   { name: 'incident-duration', value: 'SECONDS', default: '0', help: 'simulate: forced incident length; 0 = until DELETE /v1/incident' },
@@ -222,6 +225,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
 
   const seed = num(values, 'seed', (n) => Number.isInteger(n) && n >= 0 && n <= 4294967295, 'an integer from 0 to 4294967295');
   const requestsPerSecond = num(values, 'requests-per-second', (n) => n >= 0 && n <= 10000, 'a number from 0 to 10000');
+  const burstsPerDay = num(values, 'bursts-per-day', (n) => n >= 0 && n <= 1440, 'a number of bursts a day from 0 (none) to 1440');
+  if (values.has('bursts-per-day') && !sources.includes('simulate')) throw new ConfigError(`--bursts-per-day only applies to --source simulate`);
   let incident: IncidentSpec | undefined;
   if (values.has('incident')) {
     if (!sources.includes('simulate')) throw new ConfigError(`--incident only applies to --source simulate`);
@@ -283,6 +288,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
       mapping,
       seed,
       requestsPerSecond,
+      burstsPerDay,
       maxSeries,
       maxBodyBytes,
       incident,

@@ -77,7 +77,7 @@ export class Exporter {
       source: config.sources.join('+'),
     });
     if (config.sources.includes('simulate')) {
-      this.simulator = new Simulator(this.metrics, { seed: config.seed, requestsPerSecond: config.requestsPerSecond, logger: this.logger, now: this.now });
+      this.simulator = new Simulator(this.metrics, { seed: config.seed, requestsPerSecond: config.requestsPerSecond, burstsPerDay: config.burstsPerDay, logger: this.logger, now: this.now });
     }
     if (config.sources.includes('stats') && config.statsUrl && config.mapping) {
       this.poller = new StatsPoller(this.metrics, {

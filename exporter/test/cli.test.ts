@@ -80,6 +80,14 @@ describe('flags and environment', () => {
     }
   });
 
+  test('--bursts-per-day: the simulated bursts a day, 0 switches them off; only for simulate', () => {
+    expect(run([]).burstsPerDay).toBe(4);
+    expect(run(['--bursts-per-day', '0']).burstsPerDay).toBe(0);
+    expect(run([], { EXPORTER_BURSTS_PER_DAY: '96' }).burstsPerDay).toBe(96);
+    expect(errorOf(['--bursts-per-day', '-1'])).toBe('--bursts-per-day (or EXPORTER_BURSTS_PER_DAY): "-1" is not valid; use a number of bursts a day from 0 (none) to 1440');
+    expect(errorOf(['--source', 'events', '--bursts-per-day', '0'])).toBe('--bursts-per-day only applies to --source simulate');
+  });
+
   test('invalid values are rejected with the flag and the fix', () => {
     expect(errorOf(['--port', 'abc'])).toBe('--port (or EXPORTER_PORT): "abc" is not valid; use an integer port from 1 to 65535 (0 picks a free port)');
     expect(errorOf(['--port', '70000'])).toMatch(/^--port/);

@@ -1,17 +1,16 @@
 import { M } from '../src/catalogue';
 import { memoryLogger } from '../src/log';
 import { AppMetrics } from '../src/metrics';
-import { Simulator, dailyTraffic, incidentProblems } from '../src/sources/simulate';
+import { Simulator, SimulatorOptions, dailyTraffic, incidentProblems } from '../src/sources/simulate';
 import { sample, seriesOf, sumOf, withoutRuntime } from './support/helpers';
 
 const DAY0 = Date.UTC(2026, 0, 5); // a Monday, 00:00 UTC
 const H = 3_600_000;
 
-function run(seed: number, steps: number, startMs = DAY0 + 10 * H, dt = 15, setup?: (s: Simulator) => void) {
+function run(seed: number, steps: number, startMs = DAY0 + 10 * H, dt = 15, options: Partial<SimulatorOptions> = {}) {
   let now = startMs;
   const m = new AppMetrics({ defaultMetrics: false, now: () => now });
-  const sim = new Simulator(m, { seed, now: () => now });
-  setup?.(sim);
+  const sim = new Simulator(m, { seed, now: () => now, ...options });
   for (let i = 0; i < steps; i++) {
     now += dt * 1000;
     sim.step(now, dt);
@@ -56,7 +55,7 @@ describe('simulate source', () => {
 
   test('baseline errors stay within the availability objective; spontaneous bursts happen', async () => {
     // 2 hours without bursts (~140k requests): about 0.05 % 5xx
-    const quiet = run(9, 480, DAY0 + 12 * H, 15, (s) => Object.assign(s, { burstsPerDay: 0 }));
+    const quiet = run(9, 480, DAY0 + 12 * H, 15, { burstsPerDay: 0 });
     const t = await quiet.m.render();
     const ratio = fiveXX(t) / sumOf(t, M.httpRequests);
     expect(ratio).toBeGreaterThan(0.0002);
@@ -76,6 +75,41 @@ describe('simulate source', () => {
       }
     }
     expect(maxBurn).toBeGreaterThan(14.4);
+  });
+
+  test('bursts are logged when they start; --bursts-per-day 0 gives none, at any seed', () => {
+    const starts = (burstsPerDay: number, seed: number) => {
+      const log = memoryLogger();
+      // A day in 1-minute steps without requests (bursts do not depend on traffic).
+      run(seed, 1440, DAY0, 60, { burstsPerDay, requestsPerSecond: 0, logger: log });
+      return log.records.filter((l) => l.msg === 'simulated error burst started');
+    };
+    const some = starts(48, 3);
+    expect(some.length).toBeGreaterThan(20);
+    expect(some[0]).toMatchObject({ level: 'warn', errorRatio: expect.any(Number), startedAt: expect.any(String), endsAt: expect.any(String) });
+    for (const seed of [3, 7]) expect(starts(0, seed)).toEqual([]);
+  });
+
+  test('a forced incident fails exactly its ratio of requests (not at random): the share of 5xx never wanders back across it', async () => {
+    let now = DAY0 + 12 * H;
+    const m = new AppMetrics({ defaultMetrics: false, now: () => now });
+    const sim = new Simulator(m, { seed: 5, burstsPerDay: 0, requestsPerSecond: 1000, now: () => now });
+    sim.startIncident({ errorRatio: 0.0025, durationSeconds: 0 });
+    let lastFailed = 0;
+    let lastTotal = 0;
+    for (let i = 0; i < 120; i++) {
+      now += 1000;
+      sim.step(now, 1);
+      const t = await m.render();
+      const failed = fiveXX(t);
+      const total = sumOf(t, M.httpRequests);
+      // Within one request of the ratio at every step: floor(0.0025 x requests so far).
+      expect(Math.abs(failed - 0.0025 * total)).toBeLessThanOrEqual(1);
+      // Each second (about 1000 requests) adds 2 or 3 failures, never none.
+      if (i > 0) expect(failed - lastFailed).toBeGreaterThanOrEqual(Math.floor(0.0025 * (total - lastTotal)));
+      lastFailed = failed;
+      lastTotal = total;
+    }
   });
 
   test('a forced incident drives the 5xx ratio to its error ratio, then ends', async () => {

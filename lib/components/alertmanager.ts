@@ -6,11 +6,11 @@ import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
 import { endpointEgress, Endpoint, hostPortEndpoint, networkPolicy, Peer } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
-import { configReloader, container, httpProbe, tcpProbe, volumeClaimTemplate } from '../k8s/workload';
+import { CONFIG_RELOADER_PORT, configReloader, container, httpProbe, tcpProbe, volumeClaimTemplate } from '../k8s/workload';
+import { alertmanagerAlerts } from '../observability/alerts/stack';
 import { clientTlsFiles, tlsFiles, tlsMount, tlsVolume } from '../fleet/tls';
 import { fleetLoadBalancer } from '../fleet/expose';
 import { renderWebConfig } from '../render/web-config';
-import { RuleGroup } from '../observability/rule-group';
 import { ScrapeTarget } from '../observability/scrape-target';
 import { alertmanagerConfigYaml, AlertmanagerConfigInput, alertmanagerInput, alertmanagerSecretKeys, SecretKeyRequirement } from '../render/alertmanager';
 import type { AlertmanagerRef } from '../render/prometheus';
@@ -91,7 +91,11 @@ export class AlertmanagerChart extends ComponentChart {
       // the gossiped silences and notification log keep notifications going).
       ...(fleet ? { 'checksum/config': createHash('sha256').update(this.configYaml).update(this.webConfigYaml!).digest('hex') } : {}),
     };
-    this.addRuleGroups(alertmanagerRules(ctx.config.runbookBaseUrl, cfg.replicas));
+    // The config reloader's metrics: the `config-reloader` job (and its PodMonitor) scrape them
+    // (a fleet's central Alertmanager runs no reloader).
+    if (!fleet) this.addMetricsPort(CONFIG_RELOADER_PORT);
+    const { upstreamRunbooks, thresholds } = ctx.config.alerts;
+    this.addRuleGroups([alertmanagerAlerts({ runbookBaseUrl: ctx.config.runbookBaseUrl, upstreamRunbooks, thresholds, job: name, expectedMembers: cfg.replicas })]);
 
     new k8s.KubeConfigMap(this, 'config', { metadata: this.meta('alertmanager-config'), data: { 'alertmanager.yml': this.configYaml } });
     if (fleet) new k8s.KubeConfigMap(this, 'web-config', { metadata: this.meta('alertmanager-web'), data: { 'web.yml': this.webConfigYaml! } });
@@ -224,42 +228,4 @@ export class AlertmanagerChart extends ComponentChart {
       ],
     });
   }
-}
-
-/** Alertmanager watching itself (metric names from the upstream alertmanager mixin). */
-export function alertmanagerRules(runbookBaseUrl: string, replicas: number): RuleGroup[] {
-  const runbook = (alert: string) => `${runbookBaseUrl}/alertmanager#${alert}`;
-  const labels = (severity: string) => ({ severity, category: 'infrastructure', service: 'alertmanager' });
-  return [
-    {
-      name: 'alertmanager.rules',
-      rules: [
-        {
-          alert: 'AlertmanagerFailedReload',
-          expr: 'max_over_time(alertmanager_config_last_reload_successful{job="alertmanager"}[5m]) == 0',
-          for: '10m',
-          labels: labels('critical'),
-          annotations: { summary: 'Alertmanager configuration reload failed', description: 'Alertmanager {{ $labels.pod }} could not reload its configuration; it keeps running the previous one.', runbook_url: runbook('AlertmanagerFailedReload') },
-        },
-        {
-          alert: 'AlertmanagerNotificationsFailing',
-          expr: '(sum by (pod, integration) (rate(alertmanager_notifications_failed_total{job="alertmanager"}[5m])) / clamp_min(sum by (pod, integration) (rate(alertmanager_notifications_total{job="alertmanager"}[5m])), 1e-9)) > 0.01',
-          for: '5m',
-          labels: labels('critical'),
-          annotations: { summary: 'Alertmanager fails to send notifications', description: 'Alertmanager {{ $labels.pod }} failed {{ $value | humanizePercentage }} of its {{ $labels.integration }} notifications.', runbook_url: runbook('AlertmanagerNotificationsFailing') },
-        },
-        ...(replicas > 1
-          ? [
-              {
-                alert: 'AlertmanagerClusterMembersMissing',
-                expr: `max by (pod) (alertmanager_cluster_members{job="alertmanager"}) < ${replicas}`,
-                for: '15m',
-                labels: labels('warning'),
-                annotations: { summary: 'Alertmanager replicas do not see each other', description: `Alertmanager {{ $labels.pod }} sees {{ $value }} cluster members, expected ${replicas}; notifications may be sent twice.`, runbook_url: runbook('AlertmanagerClusterMembersMissing') },
-              },
-            ]
-          : []),
-      ],
-    },
-  ];
 }

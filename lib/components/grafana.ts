@@ -6,13 +6,17 @@ import { FLEET_TLS_KEYS } from '../config/fleet';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
-import { externalEgress, networkPolicy, Peer } from '../k8s/network-policy';
+import { externalEgress, FlowRule, networkPolicy, Peer } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
 import { container, httpProbe, sortKeys } from '../k8s/workload';
-import { makeAlert } from '../observability/alerts/common';
-import { DashboardSpec, dashboardJson, stackDashboards, usedFolders } from '../observability/dashboards';
+import { makeAlert, UpstreamRunbooks } from '../observability/alerts/common';
+import { grafanaRequestsFailingAlert } from '../observability/alerts/stack';
+import type { AlertThresholdOverrides } from '../observability/alerts/thresholds';
+import { dashboardJson, stackDashboards, usedFolders } from '../observability/dashboards';
 import type { RuleGroup } from '../observability/rule-group';
 import { ScrapeTarget } from '../observability/scrape-target';
+import { userDashboardSpecs } from '../observability/user-dashboards';
+import type { GrafanaConfig, GrafanaSsoConfig } from '../config/types';
 import {
   dashboardFolderPath,
   DashboardFolderSpec,
@@ -23,7 +27,10 @@ import {
   GRAFANA_DATABASE_SECRET_DIR,
   GRAFANA_DATABASE_SECRET_KEYS,
   GRAFANA_HA_PORT,
+  GRAFANA_OAUTH_SECRET_DIR,
   GRAFANA_PORT,
+  GenericOAuthIni,
+  ProvisionedDashboard,
   GRAFANA_PROVISIONING_DIR,
   renderDashboardProviders,
   renderDatasources,
@@ -80,7 +87,7 @@ export interface DashboardConfigMap {
 }
 
 /** Split each folder's dashboards into ConfigMaps of at most `maxBytes` of data. */
-export function dashboardConfigMaps(specs: readonly DashboardSpec[], maxBytes: number = DASHBOARD_CONFIGMAP_MAX_BYTES): DashboardConfigMap[] {
+export function dashboardConfigMaps(specs: readonly ProvisionedDashboard[], maxBytes: number = DASHBOARD_CONFIGMAP_MAX_BYTES): DashboardConfigMap[] {
   const out: DashboardConfigMap[] = [];
   for (const folder of usedFolders(specs)) {
     const files = specs.filter((s) => s.folder.uid === folder.uid).map((s) => [s.fileName, dashboardJson(s.dashboard)] as const);
@@ -141,7 +148,9 @@ export class GrafanaChart extends ComponentChart {
   readonly grafanaIni: string;
   readonly datasourcesYaml: string;
   readonly dashboardProvidersYaml: string;
-  readonly dashboards: readonly DashboardSpec[];
+  readonly dashboards: readonly ProvisionedDashboard[];
+  /** Grafana's public URL (`root_url`): `grafana.externalUrl`, else derived from the Ingress. */
+  readonly rootUrl?: string;
 
   constructor(scope: Construct, ctx: StackContext, props: GrafanaProps) {
     super(scope, ctx, 'grafana', 'dashboards');
@@ -167,19 +176,30 @@ export class GrafanaChart extends ComponentChart {
       ...(ds.fleet ? { clientTlsEnv: CLIENT_TLS_ENV, lokiTenants: ds.fleet.lokiTenants } : {}),
     };
     this.datasourcesYaml = renderDatasources(inputs);
+    this.rootUrl = grafanaRootUrl(cfg);
     this.grafanaIni = renderGrafanaIni({
-      rootUrl: cfg.externalUrl,
+      rootUrl: this.rootUrl,
       database: cfg.database ? { type: cfg.database.type, host: cfg.database.host, name: cfg.database.name, sslMode: cfg.database.sslMode } : undefined,
       haPeers: clustered ? `${headlessName}.${this.ns}.svc:${GRAFANA_HA_PORT}` : undefined,
+      genericOAuth: cfg.sso ? genericOAuthIni(cfg.sso) : undefined,
     });
-    this.dashboards = stackDashboards({
-      metricsDatasource: defaultMetricsDatasourceUid(inputs),
-      namespace: this.ns,
-      thanos: ds.thanosQuery !== undefined,
-      loki: ds.loki !== undefined,
-      alertmanager: ds.alertmanager !== undefined,
-      logCollector: ctx.config.logCollector.enabled ? ctx.config.logCollector.kind : undefined,
-    });
+    this.dashboards = [
+      ...stackDashboards({
+        metricsDatasource: defaultMetricsDatasourceUid(inputs),
+        namespace: this.ns,
+        thanos: ds.thanosQuery !== undefined,
+        loki: ds.loki !== undefined,
+        alertmanager: ds.alertmanager !== undefined,
+        logCollector: ctx.config.logCollector.enabled ? ctx.config.logCollector.kind : undefined,
+      }),
+      ...userDashboardSpecs(cfg.dashboardFolders),
+    ];
+    const seen = new Map<string, string>();
+    for (const d of this.dashboards) {
+      const other = seen.get(d.fileName);
+      if (other !== undefined) throw new Error(`grafana: dashboard uid "${d.dashboard.uid}" is used in folder "${other}" and in folder "${d.folder.uid}"; dashboard uids must be unique`);
+      seen.set(d.fileName, d.folder.uid);
+    }
     const folders = usedFolders(this.dashboards);
     this.dashboardProvidersYaml = renderDashboardProviders(folders);
 
@@ -230,6 +250,9 @@ export class GrafanaChart extends ComponentChart {
           ]
         : []),
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+      ...(cfg.sso
+        ? [{ name: 'oauth', secret: { secretName: cfg.sso.clientSecret.name, defaultMode: 0o440, items: [{ key: cfg.sso.clientSecretKey ?? 'client-secret', path: 'client-secret' }] } }]
+        : []),
     ];
     const mounts: k8s.VolumeMount[] = [
       { name: 'config', mountPath: '/etc/grafana/grafana.ini', subPath: 'grafana.ini', readOnly: true },
@@ -239,6 +262,7 @@ export class GrafanaChart extends ComponentChart {
       { name: 'data', mountPath: GRAFANA_DATA_DIR },
       ...(cfg.database ? [{ name: 'database', mountPath: GRAFANA_DATABASE_SECRET_DIR, readOnly: true }] : []),
       { name: 'tmp', mountPath: '/tmp' },
+      ...(cfg.sso ? [{ name: 'oauth', mountPath: GRAFANA_OAUTH_SECRET_DIR, readOnly: true }] : []),
     ];
     const dashboardMounts = dashboardVolumes(dashboardMaps);
     volumes.push(...dashboardMounts.volumes);
@@ -334,15 +358,36 @@ export class GrafanaChart extends ComponentChart {
     }
     this.service = new ServiceRef(name, this.ns, GRAFANA_PORT, GRAFANA_PORT_NAME, this.selector);
 
+    if (cfg.ingress) {
+      const ing = cfg.ingress;
+      new k8s.KubeIngress(this, 'ingress', {
+        metadata: this.meta(name, ing.annotations && Object.keys(ing.annotations).length > 0 ? { annotations: { ...ing.annotations } } : {}),
+        spec: {
+          ingressClassName: ing.className,
+          tls: ing.tlsSecret ? [{ hosts: [ing.host], secretName: ing.tlsSecret.name }] : undefined,
+          rules: [
+            {
+              host: ing.host,
+              http: {
+                paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name, port: { name: GRAFANA_PORT_NAME } } } }],
+              },
+            },
+          ],
+        },
+      });
+    }
+
     disruptionBudget(this, name, this.ns, this.selector, cfg.replicas);
 
     const ingressPeers: Peer[] = [];
     const ic = ctx.config.network.ingressController;
     if (ic) ingressPeers.push(ic.podLabels ? { namespace: ic.namespace, pods: ic.podLabels } : { namespace: ic.namespace });
-    const egress = [ds.thanosQuery, ds.prometheus, ds.loki, ds.alertmanager]
+    const egress: FlowRule[] = [ds.thanosQuery, ds.prometheus, ds.loki, ds.alertmanager]
       .filter((r): r is ServiceRef => r !== undefined)
       .map((r) => ({ peers: [r.namespace === this.ns ? { pods: r.podSelector } : { namespace: r.namespace, pods: r.podSelector }], ports: [{ port: r.port }] }));
     const haPorts = [{ port: GRAFANA_HA_PORT }, { port: GRAFANA_HA_PORT, protocol: 'UDP' as const }];
+    // Single sign-on: Grafana itself calls the identity provider's token and user-info endpoints.
+    if (cfg.sso) egress.push(externalEgress(ctx.config, [cfg.sso.tokenUrl, cfg.sso.apiUrl].map(httpsPort)));
     networkPolicy(this, {
       name,
       namespace: this.ns,
@@ -360,14 +405,47 @@ export class GrafanaChart extends ComponentChart {
       ],
     });
 
-    this.addRuleGroups([grafanaRuleGroup(this.ns, ctx.config.runbookBaseUrl)]);
+    this.addRuleGroups([grafanaRuleGroup(this.ns, ctx.config.runbookBaseUrl, { upstreamRunbooks: ctx.config.alerts.upstreamRunbooks, thresholds: ctx.config.alerts.thresholds })]);
   }
 }
 
+/** Grafana's public URL: `externalUrl`, else `https://<ingress host>/` (`http://` without a TLS Secret). */
+export function grafanaRootUrl(cfg: GrafanaConfig): string | undefined {
+  if (cfg.externalUrl !== undefined) return cfg.externalUrl;
+  if (cfg.ingress) return `${cfg.ingress.tlsSecret ? 'https' : 'http'}://${cfg.ingress.host}/`;
+  return undefined;
+}
+
+/** The `[auth.generic_oauth]` inputs of a single sign-on config, with its documented defaults. */
+export function genericOAuthIni(sso: GrafanaSsoConfig): GenericOAuthIni {
+  return {
+    name: sso.name ?? 'SSO',
+    clientId: sso.clientId,
+    authUrl: sso.authUrl,
+    tokenUrl: sso.tokenUrl,
+    apiUrl: sso.apiUrl,
+    scopes: sso.scopes ?? ['openid', 'email', 'profile'],
+    usePkce: sso.usePkce ?? true,
+    roleAttributePath: sso.roleAttributePath,
+    allowedGroups: sso.allowedGroups,
+    groupsAttributePath: sso.groupsAttributePath,
+    allowedDomains: sso.allowedDomains,
+    disableLoginForm: sso.disableLoginForm ?? false,
+  };
+}
+
+function httpsPort(url: string): number {
+  const u = new URL(url);
+  return u.port ? Number(u.port) : 443;
+}
+
 /** Grafana's own alerts: down, failing HTTP requests, failing datasource requests. */
-export function grafanaRuleGroup(namespace: string, runbookBaseUrl: string): RuleGroup {
+export function grafanaRuleGroup(
+  namespace: string,
+  runbookBaseUrl: string,
+  alertOptions: { readonly upstreamRunbooks?: UpstreamRunbooks; readonly thresholds?: AlertThresholdOverrides } = {},
+): RuleGroup {
   const sel = `job="grafana", namespace="${namespace}"`;
-  const requests = (extra = '') => `sum(rate(grafana_http_request_duration_seconds_count{${sel}${extra}}[5m]))`;
   return {
     name: 'grafana',
     rules: [
@@ -386,20 +464,7 @@ export function grafanaRuleGroup(namespace: string, runbookBaseUrl: string): Rul
         runbookBaseUrl,
         {},
       ),
-      makeAlert(
-        {
-          alert: 'GrafanaHighHttp5xxRatio',
-          // At least 0.05 requests/s (3 a minute) so that one failed request of two does not fire.
-          expr: `${requests(', status_code=~"5.."')}\n/\n${requests()}\n> 0.05\nand\n${requests()} > 0.05`,
-          for: '15m',
-          severity: 'warning',
-          summary: 'Grafana answers more than 5% of requests with 5xx',
-          description: '{{ $value | humanizePercentage }} of Grafana HTTP requests failed with a 5xx status over the last 5 minutes.',
-        },
-        'infrastructure',
-        runbookBaseUrl,
-        {},
-      ),
+      grafanaRequestsFailingAlert({ selector: sel, runbookBaseUrl, ...alertOptions }),
       makeAlert(
         {
           alert: 'GrafanaDatasourceErrors',

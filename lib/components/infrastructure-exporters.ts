@@ -4,6 +4,7 @@ import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { apiServerEgress, networkPolicy, Peer } from '../k8s/network-policy';
 import { container, httpProbe } from '../k8s/workload';
+import { nodeAlerts } from '../observability/alerts/node';
 import { ScrapeTarget } from '../observability/scrape-target';
 import { agentsNamespace } from './namespace';
 
@@ -152,6 +153,8 @@ export class NodeExporterChart extends ComponentChart {
     const namespace = agentsNamespace(this.ns);
     // One target per node, named as the node (instance = node name, stable across rollouts).
     this.addScrapeTarget(new ScrapeTarget({ name, port: NODE_EXPORTER_PORT, portName: 'metrics', instance: 'node' }), { namespace });
+    const { upstreamRunbooks, thresholds } = ctx.config.alerts;
+    this.addRuleGroups(nodeAlerts({ runbookBaseUrl: ctx.config.runbookBaseUrl, upstreamRunbooks, thresholds }));
 
     new k8s.KubeServiceAccount(this, 'serviceaccount', { metadata: { name, namespace }, automountServiceAccountToken: false });
     new k8s.KubeDaemonSet(this, 'daemonset', {

@@ -97,8 +97,9 @@ export function lokiRuleGroups(options: LokiAlertOptions): RuleGroup[] {
         }),
         mk({
           alert: 'LokiCompactorRetentionNotRun',
-          // Retention runs every compaction interval (10m). The gauge is 0 until the first
-          // run after a start, which happens within minutes: `for` covers it.
+          // With apply_retention_interval unset (0) Loki 3.7 runs retention every compaction
+          // interval plus min(10m, interval/2) of jitter: every 15m here (pkg/compactor/config.go,
+          // Validate). The gauge is 0 until the first run after a start: `for` covers it.
           expr: '(time() - max by (namespace, job) (loki_compactor_apply_retention_last_successful_run_timestamp_seconds)) > 3 * 3600',
           for: '1h',
           severity: 'warning',

@@ -4,16 +4,20 @@ import { k8s } from 'cdk8s-plus-27';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
-import { apiServerEgress, FlowRule, networkPolicy, Peer } from '../k8s/network-policy';
+import { apiServerEgress, externalEgress, FlowRule, networkPolicy, Peer } from '../k8s/network-policy';
+import { generalAlerts } from '../observability/alerts/general';
 import { exporterAlerts, prometheusAlerts } from '../observability/alerts/metrics-pipeline';
+import { configReloaderAlerts } from '../observability/alerts/stack';
 import { ServiceRef } from '../k8s/service-ref';
 import { CONFIG_RELOADER_PORT, CONFIG_RELOADER_PORT_NAME, configReloader, container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { stackSelector } from '../k8s/labels';
 import { clientTlsFiles, tlsMount, tlsVolume } from '../fleet/tls';
 import { ScrapeTarget } from '../observability/scrape-target';
+import type { RemoteWriteConfig, StackConfig } from '../config/types';
 import * as mon from '../../imports/monitoring.coreos.com';
 import {
   AlertmanagerRef,
+  ExtraScrapeConfig,
   clusterComponents,
   COREDNS_METRICS_PORT,
   CONTROLLER_MANAGER_PORT,
@@ -28,9 +32,11 @@ import {
   prometheusDiscoveryAccess,
   prometheusFeatureFlags,
   PrometheusConfigInput,
+  RemoteWriteInput,
   renderPrometheusConfig,
   replicaLabelEnv,
   DEFAULT_REPLICA_LABEL,
+  PROMETHEUS_SECRETS_DIR,
 } from '../render/prometheus';
 
 export const PROMETHEUS_PORT = 9090;
@@ -41,6 +47,7 @@ export const PROMETHEUS_PORT = 9090;
 export const RULES_CONFIGMAP_MAX_BYTES = 200 * 1024;
 const RULES_VOLUME_INDEX = 1;
 const CONFIG_DIR = '/etc/prometheus/config';
+
 const RULES_DIR = '/etc/prometheus/rules';
 const DATA_DIR = '/prometheus';
 
@@ -198,9 +205,11 @@ export class PrometheusChart extends ComponentChart {
     const cfg = ctx.config.prometheus;
     const sidecars = props.sidecars ?? [];
     const name = 'prometheus';
+    const secretNames = prometheusSecretNames(ctx.config);
 
     // The config reloaders of the stack's pods, in this namespace: one job for all.
     const reloaders = new ScrapeTarget({ name: CONFIG_RELOADER_JOB, job: CONFIG_RELOADER_JOB, port: CONFIG_RELOADER_PORT, portName: CONFIG_RELOADER_PORT_NAME });
+    this.addMetricsPort(CONFIG_RELOADER_PORT);
     reloaders.podMonitor(this, this.ns, stackSelector(ctx.config));
 
     const k8sParts = ctx.config.kubernetesComponents ?? {};
@@ -220,6 +229,9 @@ export class PrometheusChart extends ComponentChart {
         reloaders.podScrapeJob(this.ns, stackSelector(ctx.config)),
         ...(props.scrapeJobs ?? []),
       ],
+      externalLabels: cfg.externalLabels,
+      extraScrapeConfigs: cfg.extraScrapeConfigs as readonly ExtraScrapeConfig[] | undefined,
+      remoteWrite: cfg.remoteWrite?.map(remoteWriteInput),
     };
     const components = clusterComponents(this.configInput);
     this.clusterComponentMonitors(components);
@@ -228,8 +240,16 @@ export class PrometheusChart extends ComponentChart {
 
     this.scrapeTarget = new ScrapeTarget({ name, port: PROMETHEUS_PORT, portName: 'web' });
     const annotations = this.addScrapeTarget(this.scrapeTarget);
-    const { runbookBaseUrl, kubeStateMetrics, nodeExporter } = ctx.config;
-    this.addRuleGroups([prometheusAlerts({ runbookBaseUrl }), ...exporterAlerts({ runbookBaseUrl, kubeStateMetrics: kubeStateMetrics.enabled, nodeExporter: nodeExporter.enabled })]);
+    const { runbookBaseUrl, kubeStateMetrics, nodeExporter, alerts } = ctx.config;
+    const { upstreamRunbooks, thresholds } = alerts;
+    // The alerting pipeline as a whole (TargetDown, Watchdog, InfoInhibitor), Prometheus itself,
+    // the config reloaders of Prometheus and Alertmanager, and the exporters being up.
+    this.addRuleGroups([
+      generalAlerts({ runbookBaseUrl, upstreamRunbooks, thresholds }),
+      prometheusAlerts({ runbookBaseUrl, upstreamRunbooks, thresholds }),
+      configReloaderAlerts({ runbookBaseUrl, upstreamRunbooks }),
+      ...exporterAlerts({ runbookBaseUrl, kubeStateMetrics: kubeStateMetrics.enabled, nodeExporter: nodeExporter.enabled }),
+    ]);
 
     // ---- RBAC: exactly what discovery needs, no wildcards.
     this.serviceAccount(name);
@@ -243,17 +263,15 @@ export class PrometheusChart extends ComponentChart {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },
       subjects: [{ kind: 'ServiceAccount', name, namespace: this.ns }],
     });
-
-    // Discovery restricted to named namespaces (none in the stack's own config today).
+    // Discovery restricted to named namespaces (extra scrape configs): a Role in each.
     for (const { namespace, rules } of access.namespaceRules) {
-      const roleName = `${this.ns}-prometheus`;
       new k8s.KubeRole(this, `role-${namespace}`, {
-        metadata: { name: roleName, namespace },
+        metadata: { name: clusterName, namespace },
         rules: rules.map((r) => ('nonResourceURLs' in r ? { nonResourceUrLs: [...r.nonResourceURLs], verbs: [...r.verbs] } : { apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
       });
       new k8s.KubeRoleBinding(this, `rolebinding-${namespace}`, {
-        metadata: { name: roleName, namespace },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
+        metadata: { name: clusterName, namespace },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: clusterName },
         subjects: [{ kind: 'ServiceAccount', name, namespace: this.ns }],
       });
     }
@@ -288,6 +306,7 @@ export class PrometheusChart extends ComponentChart {
         { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
         { name: 'rules', mountPath: RULES_DIR, readOnly: true },
         { name: 'data', mountPath: DATA_DIR },
+        ...secretNames.map((secret, i) => ({ name: `secret-${i + 1}`, mountPath: `${PROMETHEUS_SECRETS_DIR}/${secret}`, readOnly: true })),
         ...(props.clientTlsSecret ? [tlsMount('client')] : []),
       ],
     });
@@ -296,7 +315,7 @@ export class PrometheusChart extends ComponentChart {
       configFile: `${CONFIG_DIR}/prometheus.yml`,
       watchedDirs: [RULES_DIR],
       // The config it watches is what the server reads: the server's read-only mounts.
-      volumeMounts: (prometheus.volumeMounts ?? []).filter((m) => m.readOnly && m.mountPath !== tlsMount('client').mountPath),
+      volumeMounts: (prometheus.volumeMounts ?? []).filter((m) => m.readOnly && (m.name === 'config' || m.name === 'rules')),
     });
 
     const headlessName = 'prometheus-headless';
@@ -319,6 +338,7 @@ export class PrometheusChart extends ComponentChart {
             { name: 'config', configMap: { name: 'prometheus-config' } },
             { name: 'rules', configMap: { name: 'prometheus-rules' } },
             ...sidecars.flatMap((s) => s.volumes),
+            ...secretNames.map((secret, i) => ({ name: `secret-${i + 1}`, secret: { secretName: secret, defaultMode: 0o440 } })),
             ...(props.clientTlsSecret ? [tlsVolume('client', props.clientTlsSecret)] : []),
           ],
         }),
@@ -362,12 +382,11 @@ export class PrometheusChart extends ComponentChart {
       ingress: [
         // The HTTP API (PromQL).
         { peers: props.queriers, ports: [{ port: PROMETHEUS_PORT }] },
-        // Its own metrics and the sidecars': every replica scrapes the others (a pod always
-        // reaches itself), the other scrapers its own metrics only.
+        // Its own metrics and its config reloader's (the `config-reloader` job and PodMonitor):
+        // every replica scrapes the others (a pod always reaches itself), other scrapers too;
+        // the sidecars' metrics only the replicas.
         this.scrapeIngress([...replicas, ...props.scrapers]),
         { peers: replicas, ports: sidecarMetricsPorts.map((port) => ({ port })) },
-        // The config-reloader job: the replicas scrape each other's reloaders.
-        { peers: replicas, ports: [{ port: CONFIG_RELOADER_PORT }] },
         ...sidecarPorts.map((p) => ({ peers: p.clients, ports: [{ port: p.port }] })),
       ],
       egress: [
@@ -384,9 +403,54 @@ export class PrometheusChart extends ComponentChart {
         // The Kubernetes API (discovery).
         apiServerEgress(ctx.config),
         ...sidecars.flatMap((s) => s.egress),
+        // Remote-write receivers and static targets of extra scrape configs outside the cluster.
+        ...(outsidePorts(ctx.config).length > 0 ? [externalEgress(ctx.config, outsidePorts(ctx.config))] : []),
         // The remote Alertmanagers, at their load balancers.
         ...(props.remoteAlertmanagers ? [{ peers: props.remoteAlertmanagers.cidrs.map((cidr) => ({ cidr })), ports: [...new Set(props.remoteAlertmanagers.targets.map((t) => t.port))].map((port) => ({ port })) }] : []),
       ],
     });
   }
+}
+
+/** The Secrets mounted into Prometheus: `prometheus.secrets`, then those of `remoteWrite[].auth`, each once. */
+export function prometheusSecretNames(config: StackConfig): string[] {
+  const cfg = config.prometheus;
+  const names = [...(cfg.secrets ?? []).map((s) => s.name), ...(cfg.remoteWrite ?? []).flatMap((rw) => (rw.auth ? [rw.auth.secret.name] : []))];
+  return names.filter((n, i) => names.indexOf(n) === i);
+}
+
+/** The file of a key of a Secret mounted into Prometheus. */
+export function prometheusSecretFile(secret: string, key: string): string {
+  return `${PROMETHEUS_SECRETS_DIR}/${secret}/${key}`;
+}
+
+function remoteWriteInput(rw: RemoteWriteConfig): RemoteWriteInput {
+  const auth = rw.auth;
+  return {
+    url: rw.url,
+    name: rw.name,
+    remoteTimeout: rw.remoteTimeout,
+    headers: rw.headers,
+    basicAuth: auth?.type === 'basic' ? { username: auth.username, passwordFile: prometheusSecretFile(auth.secret.name, auth.passwordKey ?? 'password') } : undefined,
+    bearerTokenFile: auth?.type === 'bearer' ? prometheusSecretFile(auth.secret.name, auth.tokenKey ?? 'token') : undefined,
+    writeRelabelConfigs: rw.writeRelabelConfigs as readonly Readonly<Record<string, unknown>>[] | undefined,
+  };
+}
+
+function portOf(url: URL): number {
+  return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+}
+
+/** Ports Prometheus reaches outside the cluster: remote-write receivers and static scrape targets. */
+function outsidePorts(config: StackConfig): number[] {
+  const ports = (config.prometheus.remoteWrite ?? []).map((rw) => portOf(new URL(rw.url)));
+  for (const sc of config.prometheus.extraScrapeConfigs ?? []) {
+    for (const group of sc.static_configs ?? []) {
+      for (const target of group.targets) {
+        const m = /:(\d+)$/.exec(target);
+        ports.push(m ? Number(m[1]) : sc.scheme === 'https' ? 443 : 80);
+      }
+    }
+  }
+  return [...new Set(ports)].sort((a, b) => a - b);
 }

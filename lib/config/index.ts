@@ -1,5 +1,6 @@
 export * from './types';
 export * from './validate';
+export * from './environment';
 export { staging } from './staging';
 export { production } from './production';
 export * from './fleet';

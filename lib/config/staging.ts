@@ -1,35 +1,29 @@
 import { exporterSlos } from '../observability/slo/defaults';
-import type { StackConfig } from './types';
+import { defineEnvironment } from './environment';
 
-/** Staging: single replicas, short retention, nobody is paged. */
-export const staging: StackConfig = {
+/**
+ * Example: a staging environment. Single replicas, short retention, nobody is paged, the demo
+ * exporter on (`simulate`: every dashboard has data). Only what differs from
+ * `ENVIRONMENT_DEFAULTS` is written here.
+ */
+export const staging = defineEnvironment({
   environment: 'staging',
   cluster: 'staging-eu-1',
-  namespace: 'monitoring',
   labels: { 'example.com/team': 'sre', 'example.com/environment': 'staging' },
   runbookBaseUrl: 'https://runbooks.example.com/observability',
-  scheduling: { spreadAcrossZones: false },
   network: {
     ingressController: { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
     // API server egress: TCP 443 and 6443 to any address. To narrow it, set
     // apiServerEndpointCidrs to the endpoint addresses (README, "Network policies").
-    externalEgressCidrs: ['0.0.0.0/0'],
   },
   prometheus: {
-    enabled: true,
     replicas: 1,
     retention: '7d',
     storage: { size: '20Gi' },
     resources: { cpuRequest: '250m', memoryRequest: '1Gi', memoryLimit: '2Gi' },
-    scrapeInterval: '30s',
-    scrapeTimeout: '10s',
-    evaluationInterval: '30s',
   },
   alertmanager: {
-    enabled: true,
     replicas: 1,
-    storage: { size: '1Gi' },
-    resources: { cpuRequest: '25m', memoryRequest: '64Mi', memoryLimit: '128Mi' },
     paging: false,
     receiversSecret: { name: 'alertmanager-receivers' },
     slackChannels: {
@@ -40,15 +34,12 @@ export const staging: StackConfig = {
     },
   },
   grafana: {
-    enabled: true,
-    replicas: 1,
     resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' },
     adminSecret: { name: 'grafana-admin' },
   },
   thanos: {
-    enabled: true,
     objectStorage: { backend: 'filesystem' },
-    query: { replicas: 1, resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '512Mi' }, extraEndpoints: [] },
+    query: { replicas: 1, resources: { cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '512Mi' } },
     storeGateway: { replicas: 1, resources: { cpuRequest: '50m', memoryRequest: '256Mi', memoryLimit: '512Mi' }, storage: { size: '5Gi' } },
     compactor: {
       resources: { cpuRequest: '50m', memoryRequest: '256Mi', memoryLimit: '1Gi' },
@@ -59,32 +50,21 @@ export const staging: StackConfig = {
     },
   },
   loki: {
-    enabled: true,
     retention: '168h',
     storage: { size: '10Gi' },
     resources: { cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '1Gi' },
     objectStorage: { backend: 'filesystem' },
-    limits: { ingestionRateMb: 4, ingestionBurstSizeMb: 8, maxLineSize: '256KB', maxStreamsPerUser: 5000 },
+    limits: { ingestionRateMb: 4, ingestionBurstSizeMb: 8, maxStreamsPerUser: 5000 },
   },
-  logCollector: {
-    enabled: true,
-    kind: 'alloy',
-    resources: { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '256Mi' },
-  },
-  kubeStateMetrics: { enabled: true },
-  nodeExporter: { enabled: true },
+  logCollector: { resources: { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '256Mi' } },
   exporter: {
     enabled: true,
     // Build and push it yourself (README, "The exporter image"); replace the registry.
     image: 'registry.example.com/observability/app-exporter:0.1.0',
-    replicas: 1,
-    source: 'simulate',
-    interval: 15,
-    resources: { cpuRequest: '25m', memoryRequest: '64Mi', memoryLimit: '128Mi' },
   },
   alerts: { thresholds: { application: { errorRatio: { warning: 0.05 } } } },
   slos: {
     // The stack's own exporter: HTTP availability 99.9% and latency (99% under 0.5 s) over 30 days.
     declarations: exporterSlos({ selector: 'job="app-exporter"', runbookUrl: 'https://runbooks.example.com/observability/slo' }),
   },
-};
+});

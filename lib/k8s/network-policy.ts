@@ -71,30 +71,57 @@ function covers(a: FlowRule, b: FlowRule): boolean {
 }
 
 /**
- * The rules as written to the policy: duplicate peers and ports removed, rules that allow
- * nothing (no peers or no ports) left out, rules on the same ports merged into one, and a
- * rule that another rule already covers dropped (e.g. the sidecar's HTTPS to object
- * storage when the API server rule allows port 443 to any address), so that every rule of
- * a synthesized policy allows something no other rule does.
+ * The rules as written to the policy, so that every peer and every port of every rule
+ * allows something nothing else in the policy does (a test removes each one and expects
+ * the needed flows to break):
+ * - rules that allow nothing (no peers or no ports) are left out;
+ * - rules with `any` peer or `all` ports are merged by port set, and one that another
+ *   covers is dropped (e.g. the sidecar's HTTPS to object storage when the API server rule
+ *   allows port 443 to any address);
+ * - the other rules are taken apart into (peer, port) pairs, pairs a broader rule already
+ *   allows are dropped, and the rest regrouped: one rule per set of ports, listing the peers
+ *   that have exactly that set. A peer that is both a client (9093) and a scraper (9093,
+ *   8080) of Alertmanager thus appears once, on both ports.
  */
 export function normalizeRules(rules: readonly FlowRule[]): FlowRule[] {
-  const byPorts = new Map<string, FlowRule>();
-  for (const r of rules) {
-    const ports = r.ports === 'all' ? ('all' as const) : unique(r.ports, portKey);
-    const peers = r.peers === 'any' ? ('any' as const) : unique(r.peers, key);
-    if (ports.length === 0 || peers.length === 0) continue;
-    const portsKey = ports === 'all' ? 'all' : key(ports.map(portKey).sort());
-    const seen = byPorts.get(portsKey);
-    const merged = !seen ? peers : seen.peers === 'any' || peers === 'any' ? ('any' as const) : unique([...seen.peers, ...peers], key);
-    byPorts.set(portsKey, { peers: merged, ports: seen?.ports ?? ports });
+  const live = rules
+    .map((r) => ({ peers: r.peers === 'any' ? ('any' as const) : unique(r.peers, key), ports: r.ports === 'all' ? ('all' as const) : unique(r.ports, portKey) }))
+    .filter((r) => r.peers.length > 0 && r.ports.length > 0);
+
+  const broadByPorts = new Map<string, FlowRule>();
+  for (const r of live.filter((x) => x.peers === 'any' || x.ports === 'all')) {
+    const portsKey = r.ports === 'all' ? 'all' : key(r.ports.map(portKey).sort());
+    const seen = broadByPorts.get(portsKey);
+    const merged = !seen ? r.peers : seen.peers === 'any' || r.peers === 'any' ? ('any' as const) : unique([...seen.peers, ...r.peers], key);
+    broadByPorts.set(portsKey, { peers: merged, ports: seen?.ports ?? r.ports });
   }
-  const cleaned = [...byPorts.values()];
+  const broad = [...broadByPorts.values()];
   const kept: FlowRule[] = [];
-  cleaned.forEach((r, i) => {
-    const coveredByOther = cleaned.some((o, j) => j !== i && covers(o, r) && (!covers(r, o) || j < i));
-    if (!coveredByOther) kept.push(r);
+  broad.forEach((r, i) => {
+    if (!broad.some((o, j) => j !== i && covers(o, r) && (!covers(r, o) || j < i))) kept.push(r);
   });
-  return kept;
+
+  // (peer, port) pairs of the finite rules, in the order written, each once.
+  const byPeer = new Map<string, { peer: Peer; ports: Map<string, PortSpec> }>();
+  for (const r of live.filter((x) => x.peers !== 'any' && x.ports !== 'all')) {
+    for (const p of r.peers as readonly Peer[]) {
+      for (const port of r.ports as readonly PortSpec[]) {
+        if (kept.some((b) => covers(b, { peers: [p], ports: [port] }))) continue;
+        const entry = byPeer.get(key(p)) ?? { peer: p, ports: new Map<string, PortSpec>() };
+        entry.ports.set(portKey(port), port);
+        byPeer.set(key(p), entry);
+      }
+    }
+  }
+  const byPortSet = new Map<string, { peers: Peer[]; ports: PortSpec[] }>();
+  for (const { peer: p, ports: portMap } of byPeer.values()) {
+    if (portMap.size === 0) continue;
+    const portsKey = key([...portMap.keys()].sort());
+    const group = byPortSet.get(portsKey) ?? { peers: [], ports: [...portMap.values()] };
+    group.peers.push(p);
+    byPortSet.set(portsKey, group);
+  }
+  return [...kept, ...byPortSet.values()];
 }
 
 /**

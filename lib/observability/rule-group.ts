@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import { toYaml } from '../render/yaml';
 import { promqlError } from './query';
 
@@ -33,9 +34,79 @@ export type Rule = AlertingRule | RecordingRule;
 export interface RuleGroup {
   /** Unique in the stack; also names the rule file (`<name>.rules.yaml`). */
   readonly name: string;
-  /** Prometheus duration. @default the global evaluation interval */
+  /** Prometheus duration; unset: the global evaluation interval. @default undefined */
   readonly interval?: string;
+  /** Most alerts (or series) one rule of the group may produce; unset: no limit. @default undefined */
+  readonly limit?: number;
   readonly rules: readonly Rule[];
+}
+
+/** An alerting rule as a Prometheus rule file spells it. */
+export interface RuleFileAlertingRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for?: string;
+  readonly keep_firing_for?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** A recording rule as a Prometheus rule file spells it. */
+export interface RuleFileRecordingRule {
+  readonly record: string;
+  readonly expr: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export type RuleFileRule = RuleFileAlertingRule | RuleFileRecordingRule;
+
+/**
+ * A rule group in Prometheus's rule-file shape (an item of a rule file's `groups`), as you
+ * would write it in YAML. Fields that Prometheus 2.42 does not know (`query_offset`,
+ * `labels` of a group) are not accepted.
+ */
+export interface RuleFileGroup {
+  readonly name: string;
+  readonly interval?: string;
+  readonly limit?: number;
+  readonly rules: readonly RuleFileRule[];
+}
+
+/**
+ * The groups of a Prometheus rule file (YAML text), for `alerts.extraRuleGroups`:
+ * `readPrometheusRuleFile(readFileSync('rules/checkout.yml', 'utf8'), 'rules/checkout.yml')`.
+ * Only the file's shape is checked here (a `groups` list of objects); the config check then
+ * validates every group like the stack's, naming `alerts.extraRuleGroups[i]...`.
+ */
+export function readPrometheusRuleFile(text: string, source = 'rule file'): RuleFileGroup[] {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (e) {
+    throw new Error(`${source}: not YAML: ${(e as Error).message}`);
+  }
+  const groups = (doc as { groups?: unknown } | null)?.groups;
+  if (typeof doc !== 'object' || doc === null || !Array.isArray(groups)) throw new Error(`${source}: not a Prometheus rule file (expected "groups:" with a list of groups)`);
+  groups.forEach((g, i) => {
+    if (typeof g !== 'object' || g === null || Array.isArray(g)) throw new Error(`${source}: groups[${i}] is not a rule group (an object with name and rules)`);
+  });
+  return groups as RuleFileGroup[];
+}
+
+/** The building block's form of a rule-file group (`keep_firing_for` -> `keepFiringFor`). */
+export function fromRuleFileGroup(group: RuleFileGroup): RuleGroup {
+  return {
+    name: group.name,
+    ...(group.interval !== undefined ? { interval: group.interval } : {}),
+    ...(group.limit !== undefined ? { limit: group.limit } : {}),
+    rules: group.rules.map((rule): Rule => {
+      if ('alert' in rule) {
+        const { keep_firing_for: keepFiringFor, ...rest } = rule;
+        return keepFiringFor !== undefined ? { ...rest, keepFiringFor } : rest;
+      }
+      return rule;
+    }),
+  };
 }
 
 export function isAlertingRule(rule: Rule): rule is AlertingRule {
@@ -55,6 +126,9 @@ export function ruleGroupProblems(group: RuleGroup, path = `ruleGroups[${group.n
   }
   if (group.interval !== undefined && !DURATION.test(group.interval)) {
     problems.push(`${path}.interval: "${group.interval}" is not a Prometheus duration; use e.g. "30s" or "1m"`);
+  }
+  if (group.limit !== undefined && (!Number.isInteger(group.limit) || group.limit < 0)) {
+    problems.push(`${path}.limit: ${group.limit} is not allowed; use a whole number >= 0 (0: no limit)`);
   }
   if (group.rules.length === 0) problems.push(`${path}.rules: a group needs at least one rule`);
   group.rules.forEach((rule, i) => {
@@ -103,6 +177,7 @@ export function ruleFileGroup(group: RuleGroup): Record<string, unknown> {
 function toRuleFileGroup(group: RuleGroup): Record<string, unknown> {
   const out: Record<string, unknown> = { name: group.name };
   if (group.interval) out.interval = group.interval;
+  if (group.limit !== undefined) out.limit = group.limit;
   out.rules = group.rules.map((rule) => {
     const r: Record<string, unknown> = {};
     if (isAlertingRule(rule)) {

@@ -34,9 +34,16 @@ export function splitRuleGroups(groups: readonly RuleGroup[], maxBytes: number, 
 export class RuleRegistry {
   private readonly byOwner = new Map<string, RuleGroup[]>();
   private readonly groupNames = new Map<string, string>();
+  private sealedBy: string | undefined;
 
   /** Validates and records groups; throws naming the group, rule and field on bad input. */
   add(owner: string, groups: readonly RuleGroup[]): void {
+    if (this.sealedBy !== undefined) {
+      throw new Error(
+        `${owner}: rule groups [${groups.map((g) => g.name).join(', ')}] come too late: ${this.sealedBy}. ` +
+          'Declare your own groups in the config (alerts.extraRuleGroups).',
+      );
+    }
     const problems: string[] = [];
     for (const group of groups) {
       problems.push(...ruleGroupProblems(group, `${owner}.ruleGroups[${group.name}]`));
@@ -46,6 +53,19 @@ export class RuleRegistry {
     }
     if (problems.length > 0) throw new Error(`Invalid rule groups:\n  - ${problems.join('\n  - ')}`);
     this.byOwner.set(owner, [...(this.byOwner.get(owner) ?? []), ...groups]);
+  }
+
+  /**
+   * No more groups: their rule files have been written (`reason` says where). A later `add`
+   * throws instead of being silently left out of the rule files.
+   */
+  seal(reason: string): void {
+    this.sealedBy = reason;
+  }
+
+  /** The owner of a group name, if one declared it. */
+  ownerOf(groupName: string): string | undefined {
+    return this.groupNames.get(groupName);
   }
 
   owners(): string[] {

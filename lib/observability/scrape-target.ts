@@ -53,6 +53,17 @@ export interface ScrapeTargetSpec {
 
 const SCRAPE_PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+/**
+ * Pod annotations of a second metrics endpoint in a pod (a sidecar's), besides the one
+ * `prometheus.io/*` names: the stack's Prometheus scrapes it with its `kubernetes-pods-sidecar`
+ * job, so a pod's application and its sidecar are both scraped.
+ */
+export const SIDECAR_METRICS_ANNOTATIONS = {
+  port: 'observability-stack.io/metrics-port',
+  path: 'observability-stack.io/metrics-path',
+  scheme: 'observability-stack.io/metrics-scheme',
+} as const;
+
 export class ScrapeTarget {
   readonly path: string;
   readonly scheme: 'http' | 'https';
@@ -122,6 +133,18 @@ export class ScrapeTarget {
     if (this.spec.instance === 'node') out.push({ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'instance', action: 'replace' });
     if (this.spec.honorLabels) out.push({ regex: 'container|endpoint|namespace|node|pod|service', action: 'labeldrop' });
     return out.length > 0 ? (out as unknown as T[]) : undefined;
+  }
+
+  /**
+   * The annotations of a pod's second metrics endpoint (a sidecar's; see
+   * SIDECAR_METRICS_ANNOTATIONS): they leave the pod's `prometheus.io/*` to its application.
+   */
+  sidecarAnnotations(): Record<string, string> {
+    return {
+      [SIDECAR_METRICS_ANNOTATIONS.path]: this.path,
+      [SIDECAR_METRICS_ANNOTATIONS.port]: String(this.spec.port),
+      [SIDECAR_METRICS_ANNOTATIONS.scheme]: this.scheme,
+    };
   }
 
   /** A PodMonitor selecting the component's pods (prometheus-operator clusters). */

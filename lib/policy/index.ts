@@ -92,8 +92,8 @@ const restrictedPod = {
   },
 };
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validateRestrictedPod: ValidateFunction = ajv.compile(restrictedPod);
+// Compiled at first use: importing the package (the synth does) should not pay for it.
+let validateRestrictedPod: ValidateFunction | undefined;
 
 function schemaViolations(validate: ValidateFunction, data: unknown): string[] {
   if (validate(data)) return [];
@@ -136,6 +136,7 @@ export const restricted: PolicyCheck = (o, ctx) => {
     }
     return problems;
   }
+  validateRestrictedPod ??= new Ajv({ allErrors: true, strict: false }).compile(restrictedPod);
   return schemaViolations(validateRestrictedPod, spec);
 };
 

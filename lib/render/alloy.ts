@@ -1,8 +1,9 @@
 /**
  * The Grafana Alloy configuration (Alloy configuration syntax, `config.alloy`) of the
  * log-collector DaemonSet. Component names and arguments were checked against the Alloy
- * reference documentation (docs/sources/reference/components/ of grafana/alloy, v1.x,
- * matching the pinned v1.10):
+ * reference documentation and argument structs of grafana/alloy at the pinned v1.19.2
+ * (docs/sources/reference/components/, internal/component/; recorded in
+ * test/fixtures/upstream/alloy-components.txt, which test/upstream-config.test.ts checks):
  *
  *   discovery.kubernetes "pods"   role = "pod", `selectors { role, field }` limits the watch
  *                                 to this node's pods (spec.nodeName=<node>)

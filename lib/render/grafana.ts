@@ -36,6 +36,8 @@ export const GRAFANA_DATABASE_SECRET_DIR = '/etc/grafana/database';
 export const GRAFANA_DATABASE_SECRET_KEYS = { username: 'username', password: 'password' } as const;
 /** Port of unified alerting's gossip between replicas (Grafana's default `ha_listen_address`). */
 export const GRAFANA_HA_PORT = 9094;
+/** Where the single sign-on client secret is mounted (one file, `client-secret`). */
+export const GRAFANA_OAUTH_SECRET_DIR = '/etc/grafana/oauth';
 
 export interface DatasourceInputs {
   /** Thanos Query's HTTP URL; when set it is the default datasource (deduplicated, long-term). */
@@ -181,6 +183,17 @@ export interface DashboardFolderSpec {
   readonly title: string;
 }
 
+/**
+ * One provisioned dashboard: its folder, its file name and its JSON model (the stack's own,
+ * built with the Grafana Foundation SDK, or one of yours).
+ */
+export interface ProvisionedDashboard {
+  readonly folder: DashboardFolderSpec;
+  /** `<uid>.json` */
+  readonly fileName: string;
+  readonly dashboard: { readonly uid?: string; readonly title?: string };
+}
+
 const FOLDER_UID = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
 
 /** The directory a folder's dashboards are mounted at. */
@@ -244,6 +257,51 @@ export interface GrafanaIniInputs {
    * @default none (one replica)
    */
   readonly haPeers?: string;
+  /** Generic OAuth 2.0 / OIDC login; the client secret is read from `GRAFANA_OAUTH_SECRET_DIR/client-secret`. @default none */
+  readonly genericOAuth?: GenericOAuthIni;
+}
+
+/** `[auth.generic_oauth]` of grafana.ini (see `GrafanaSsoConfig` for each field). */
+export interface GenericOAuthIni {
+  readonly name: string;
+  readonly clientId: string;
+  readonly authUrl: string;
+  readonly tokenUrl: string;
+  readonly apiUrl: string;
+  readonly scopes: readonly string[];
+  readonly usePkce: boolean;
+  readonly roleAttributePath?: string;
+  readonly allowedGroups?: readonly string[];
+  readonly groupsAttributePath?: string;
+  readonly allowedDomains?: readonly string[];
+  readonly disableLoginForm: boolean;
+}
+
+function oneLine(field: string, value: string): string {
+  if (/[\r\n]/.test(value) || value.trim() === '') throw new Error(`grafana.sso.${field}: "${value}" must be one non-empty line`);
+  return value;
+}
+
+function genericOAuthSection(o: GenericOAuthIni): Array<readonly [string, IniValue]> {
+  const keys: Array<readonly [string, IniValue]> = [
+    ['enabled', true],
+    ['name', oneLine('name', o.name)],
+    ['client_id', oneLine('clientId', o.clientId)],
+    ['client_secret', `$__file{${GRAFANA_OAUTH_SECRET_DIR}/client-secret}`],
+    ['scopes', o.scopes.map((s) => oneLine('scopes', s)).join(' ')],
+    ['auth_url', oneLine('authUrl', o.authUrl)],
+    ['token_url', oneLine('tokenUrl', o.tokenUrl)],
+    ['api_url', oneLine('apiUrl', o.apiUrl)],
+    ['use_pkce', o.usePkce],
+    // Users are created at their first login; who may log in is limited by the groups or domains below.
+    ['allow_sign_up', true],
+  ];
+  if (o.roleAttributePath !== undefined) keys.push(['role_attribute_path', oneLine('roleAttributePath', o.roleAttributePath)]);
+  if (o.groupsAttributePath !== undefined) keys.push(['groups_attribute_path', oneLine('groupsAttributePath', o.groupsAttributePath)]);
+  // A JSON list: group names may contain spaces.
+  if (o.allowedGroups !== undefined) keys.push(['allowed_groups', JSON.stringify(o.allowedGroups)]);
+  if (o.allowedDomains !== undefined) keys.push(['allowed_domains', o.allowedDomains.map((d) => oneLine('allowedDomains', d)).join(' ')]);
+  return keys;
 }
 
 type IniValue = string | number | boolean;
@@ -330,7 +388,9 @@ export function renderGrafanaIni(inputs: GrafanaIniInputs = {}): string {
       ],
     ],
     ['users', [['allow_sign_up', false], ['allow_org_create', false]]],
+    ...(inputs.genericOAuth?.disableLoginForm ? [['auth', [['disable_login_form', true]]] as const] : []),
     ['auth.anonymous', [['enabled', false]]],
+    ...(inputs.genericOAuth ? [['auth.generic_oauth', genericOAuthSection(inputs.genericOAuth)] as const] : []),
     ['snapshots', [['external_enabled', false]]],
     [
       'analytics',

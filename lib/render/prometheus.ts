@@ -22,6 +22,10 @@ import { toYaml } from './yaml';
  *   instead (the old example config) scrapes the same port once per container, each copy
  *   with a different `container` label. `prometheus.io/path` and `prometheus.io/scheme`
  *   are optional (`/metrics`, `http`).
+ * - `kubernetes-pods-sidecar`: a pod's second metrics endpoint, a sidecar's (the app exporter
+ *   added by `addExporterSidecar`), annotated `observability-stack.io/metrics-port` (and
+ *   `-path`, `-scheme`) so the pod's `prometheus.io/*` stay its application's: both are
+ *   scraped. Same rules and labels as `kubernetes-pods`.
  * - `kubernetes-service-endpoints`: Services annotated the same way; `prometheus.io/port`
  *   is the endpoint (target) port number. Endpoints whose pod is itself annotated are
  *   dropped: that pod is already scraped by `kubernetes-pods`, once is enough.
@@ -81,10 +85,14 @@ import { toYaml } from './yaml';
 export const SERVICE_ACCOUNT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 export const SERVICE_ACCOUNT_CA_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';
 
+/** Where Secrets are mounted into Prometheus, one folder per Secret (`<dir>/<secret>/<key>`). */
+export const PROMETHEUS_SECRETS_DIR = '/etc/prometheus/secrets';
+
 export const DEFAULT_REPLICA_LABEL = 'prometheus_replica';
 export const DEFAULT_REPLICA_ENV_VAR = 'POD_NAME';
 
 export const JOB_PODS = 'kubernetes-pods';
+export const JOB_POD_SIDECARS = 'kubernetes-pods-sidecar';
 export const JOB_SERVICE_ENDPOINTS = 'kubernetes-service-endpoints';
 export const JOB_KUBELET = 'kubelet';
 export const JOB_CADVISOR = 'cadvisor';
@@ -294,6 +302,45 @@ export interface ExtraScrapeConfig {
 }
 
 /**
+ * A `remote_write` endpoint with its credentials as file paths (the caller mounts the Secrets).
+ * Only fields both Prometheus 2.42 and 3.x know.
+ */
+export interface RemoteWriteInput {
+  readonly url: string;
+  readonly name?: string;
+  /** `remote_timeout`, a Prometheus duration. @default Prometheus's (30s) */
+  readonly remoteTimeout?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** HTTP basic auth: the username (not secret) and the file holding the password. */
+  readonly basicAuth?: { readonly username: string; readonly passwordFile: string };
+  /** File holding a bearer token (`authorization.credentials_file`). */
+  readonly bearerTokenFile?: string;
+  /** `write_relabel_configs`, verbatim. */
+  readonly writeRelabelConfigs?: readonly Readonly<Record<string, unknown>>[];
+}
+
+/**
+ * Headers Prometheus refuses in `remote_write.headers` (it sets them itself, or they carry
+ * credentials: use `basic_auth` or `authorization`), lower-case; checked with promtool 2.42.
+ */
+export const RESERVED_REMOTE_WRITE_HEADERS: readonly string[] = [
+  'authorization',
+  'host',
+  'content-encoding',
+  'content-length',
+  'content-type',
+  'user-agent',
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'www-authenticate',
+  'accept-encoding',
+  'x-prometheus-remote-write-version',
+  'x-prometheus-remote-read-version',
+];
+
+/**
  * How Prometheus verifies the kubelet's serving certificate.
  * - `insecure-skip-verify`: the kubelet's certificate is self-signed (kubeadm, kind,
  *   most managed clusters without `serverTLSBootstrap`); traffic is still encrypted and
@@ -336,6 +383,13 @@ export interface PrometheusConfigInput {
   readonly podScrapeJobs?: readonly PodScrapeJob[];
   /** Extra scrape configs, verbatim. @default none */
   readonly extraScrapeConfigs?: readonly ExtraScrapeConfig[];
+  /**
+   * External labels besides `cluster` and the replica label (e.g. `region`). Values must not
+   * contain `$` (Prometheus 3 expands `${VAR}` in them). @default none
+   */
+  readonly externalLabels?: Readonly<Record<string, string>>;
+  /** `remote_write` endpoints. @default none */
+  readonly remoteWrite?: readonly RemoteWriteInput[];
 }
 
 type Obj = Record<string, unknown>;
@@ -418,7 +472,7 @@ function validate(input: PrometheusConfigInput): void {
       fail(`podLabelsToKeep["${k8sLabel}"]`, `"${promLabel}" is a label the stack already sets; choose another name`);
     }
   }
-  const jobs = new Set([JOB_PODS, JOB_SERVICE_ENDPOINTS, ...kubeletJobs(input), ...clusterComponentJobs(input)].map((j) => (typeof j === 'string' ? j : String(j.job_name))));
+  const jobs = new Set([JOB_PODS, JOB_POD_SIDECARS, JOB_SERVICE_ENDPOINTS, ...kubeletJobs(input), ...clusterComponentJobs(input)].map((j) => (typeof j === 'string' ? j : String(j.job_name))));
   (input.podScrapeJobs ?? []).forEach((j, i) => {
     const at = `podScrapeJobs[${i}]`;
     if (!DNS_LABEL.test(j.job)) fail(`${at}.job`, `"${j.job}" must be lower-case letters, digits and '-'`);
@@ -436,6 +490,33 @@ function validate(input: PrometheusConfigInput): void {
       if (ms < timeout) fail(`${at}.interval`, `${j.interval} is shorter than scrapeTimeout ${input.scrapeTimeout}; Prometheus refuses a timeout above the interval`);
     }
     if (j.instance !== undefined && j.instance !== 'address' && j.instance !== 'node') fail(`${at}.instance`, `"${String(j.instance)}" is not allowed; use "address" or "node"`);
+  });
+  for (const [name, value] of Object.entries(input.externalLabels ?? {})) {
+    const at = `externalLabels.${name}`;
+    if (!LABEL_NAME.test(name) || name.startsWith('__')) fail(at, 'not a label name; use letters, digits and \'_\' (not starting with \'__\')');
+    if (name === 'cluster' || name === replicaLabel) fail(at, `"${name}" is set by the stack; choose another name`);
+    if (value === '' || value.includes('$')) fail(at, `"${value}" must be non-empty and without '$' (Prometheus 3 expands $VAR in external labels)`);
+  }
+  const remoteNames = new Set<string>();
+  (input.remoteWrite ?? []).forEach((rw, i) => {
+    const at = `remoteWrite[${i}]`;
+    let url: URL | undefined;
+    try {
+      url = new URL(rw.url);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) fail(`${at}.url`, `"${rw.url}" is not an http(s) URL`);
+    if (url.username || url.password) fail(`${at}.url`, 'must not carry credentials; use basic auth or a bearer token from a Secret');
+    if (rw.name !== undefined) {
+      if (rw.name === '' || remoteNames.has(rw.name)) fail(`${at}.name`, `"${rw.name}" must be non-empty and unique among remote_write names`);
+      remoteNames.add(rw.name);
+    }
+    if (rw.remoteTimeout !== undefined) checkDuration(`${at}.remoteTimeout`, rw.remoteTimeout);
+    for (const header of Object.keys(rw.headers ?? {})) {
+      if (RESERVED_REMOTE_WRITE_HEADERS.includes(header.toLowerCase())) fail(`${at}.headers.${header}`, 'Prometheus refuses this header (it sets it itself, or it carries credentials: use basic auth or a bearer token)');
+    }
+    if (rw.basicAuth && rw.bearerTokenFile) fail(at, 'basic auth and a bearer token are mutually exclusive');
   });
   (input.extraScrapeConfigs ?? []).forEach((c, i) => {
     if (typeof c.job_name !== 'string' || c.job_name === '') fail(`extraScrapeConfigs[${i}].job_name`, 'required');
@@ -474,20 +555,22 @@ function podLabelCopies(input: PrometheusConfigInput): Obj[] {
 
 const DROP_FINISHED_PODS = relabel({ source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Succeeded|Failed', action: 'drop' });
 
-function podsJob(input: PrometheusConfigInput): Obj {
+function podsJob(input: PrometheusConfigInput, sidecar = false): Obj {
   const a = (name: string) => `__meta_kubernetes_pod_annotation_${name}`;
+  // `prometheus.io/port` etc., or `observability-stack.io/metrics-port` etc. (a sidecar's).
+  const key = (field: 'port' | 'path' | 'scheme') => a(sidecar ? `observability_stack_io_metrics_${field}` : `prometheus_io_${field}`);
   return {
-    job_name: JOB_PODS,
+    job_name: sidecar ? JOB_POD_SIDECARS : JOB_PODS,
     kubernetes_sd_configs: kubernetesSd('pod', input.namespaces),
     relabel_configs: [
-      relabel({ source_labels: [a('prometheus_io_scrape')], regex: 'true', action: 'keep' }),
+      ...(sidecar ? [] : [relabel({ source_labels: [a('prometheus_io_scrape')], regex: 'true', action: 'keep' })]),
       DROP_FINISHED_PODS,
       // The port annotation is required: without it, every declared port would be scraped.
-      relabel({ source_labels: [a('prometheus_io_port')], regex: '[0-9]+', action: 'keep' }),
+      relabel({ source_labels: [key('port')], regex: '[0-9]+', action: 'keep' }),
       // Exactly the (container, port) target whose port is the annotated one.
-      relabel({ source_labels: ['__meta_kubernetes_pod_container_port_number'], target_label: a('prometheus_io_port'), action: 'keepequal' }),
-      relabel({ source_labels: [a('prometheus_io_path')], regex: '(.+)', target_label: '__metrics_path__', replacement: '$1', action: 'replace' }),
-      relabel({ source_labels: [a('prometheus_io_scheme')], regex: '(https?)', target_label: '__scheme__', replacement: '$1', action: 'replace' }),
+      relabel({ source_labels: ['__meta_kubernetes_pod_container_port_number'], target_label: key('port'), action: 'keepequal' }),
+      relabel({ source_labels: [key('path')], regex: '(.+)', target_label: '__metrics_path__', replacement: '$1', action: 'replace' }),
+      relabel({ source_labels: [key('scheme')], regex: '(https?)', target_label: '__scheme__', replacement: '$1', action: 'replace' }),
       copy('__meta_kubernetes_pod_label_app_kubernetes_io_name', 'job'),
       copy('__meta_kubernetes_namespace', 'namespace'),
       copy('__meta_kubernetes_pod_name', 'pod'),
@@ -694,6 +777,7 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): Record<str
       external_labels: {
         cluster: input.cluster,
         [replicaLabel]: `\${${envVar}}`,
+        ...sortedLabels(input.externalLabels),
       },
     },
     rule_files: [...input.ruleFiles],
@@ -706,13 +790,32 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): Record<str
     },
     scrape_configs: [
       podsJob(input),
+      podsJob(input, true),
       serviceEndpointsJob(input),
       ...kubeletJobs(input),
       ...clusterComponentJobs(input),
       ...(input.podScrapeJobs ?? []).map(podScrapeJob),
       ...(input.extraScrapeConfigs ?? []).map((c) => ({ ...c })),
     ],
+    ...(input.remoteWrite?.length ? { remote_write: input.remoteWrite.map(remoteWriteConfig) } : {}),
   };
+}
+
+function sortedLabels(labels: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(labels ?? {}).sort()) out[key] = labels![key];
+  return out;
+}
+
+function remoteWriteConfig(rw: RemoteWriteInput): Obj {
+  const out: Obj = { url: rw.url };
+  if (rw.name !== undefined) out.name = rw.name;
+  if (rw.remoteTimeout !== undefined) out.remote_timeout = rw.remoteTimeout;
+  if (rw.headers && Object.keys(rw.headers).length > 0) out.headers = sortedLabels(rw.headers);
+  if (rw.basicAuth) out.basic_auth = { username: rw.basicAuth.username, password_file: rw.basicAuth.passwordFile };
+  if (rw.bearerTokenFile) out.authorization = { type: 'Bearer', credentials_file: rw.bearerTokenFile };
+  if (rw.writeRelabelConfigs?.length) out.write_relabel_configs = rw.writeRelabelConfigs.map((r) => ({ ...r }));
+  return out;
 }
 
 /** `prometheus.yml` text, deterministic. */

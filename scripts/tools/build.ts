@@ -98,14 +98,18 @@ function buildTool(go: string, spec: ToolSpec, localGo: string, root: string): v
     run('chmod', ['-R', 'u+w', src]);
     // A `replace` to a folder of the repository that is a module of its own (Go leaves nested
     // modules out of a module's zip): the same module at the same release tag instead
-    // (prometheus-operator's pkg/apis/monitoring and pkg/client are tagged with the release).
+    // (prometheus-operator's pkg/apis/monitoring and pkg/client are tagged with the release),
+    // or at `replaceVersion` (k8s.io/kubernetes's staging modules). One `go mod edit` for all.
     const mod = JSON.parse(run(go, ['mod', 'edit', '-json'], { cwd: src, env, capture: true })) as { Replace?: { Old: { Path: string }; New: { Path: string; Version?: string } }[] };
+    const replaceVersion = spec.replaceVersion ?? spec.version;
+    const edits: string[] = [];
     for (const r of mod.Replace ?? []) {
       if (!r.New.Version && /^\.\.?\//.test(r.New.Path) && !existsSync(join(src, r.New.Path))) {
-        log(`${spec.name}: ${r.Old.Path} => ${r.New.Path} is not in the module zip: using ${r.Old.Path}@${spec.version}`);
-        run(go, ['mod', 'edit', `-replace=${r.Old.Path}=${r.Old.Path}@${spec.version}`], { cwd: src, env });
+        log(`${spec.name}: ${r.Old.Path} => ${r.New.Path} is not in the module zip: using ${r.Old.Path}@${replaceVersion}`);
+        edits.push(`-replace=${r.Old.Path}=${r.Old.Path}@${replaceVersion}`);
       }
     }
+    if (edits.length) run(go, ['mod', 'edit', ...edits], { cwd: src, env });
     for (const rel of spec.placeholderFiles ?? []) {
       mkdirSync(join(src, rel, '..'), { recursive: true });
       if (!existsSync(join(src, rel))) writeFileSync(join(src, rel), '<!-- web UI not built: observability-stack test binary -->\n');
@@ -129,11 +133,12 @@ function buildTool(go: string, spec: ToolSpec, localGo: string, root: string): v
     mkdirSync(staging, { recursive: true });
     for (const [binary, pkg] of Object.entries(spec.binaries)) {
       log(`${spec.name}: go build ${pkg} -> ${binary}`);
-      run(go, ['build', '-trimpath', '-ldflags', ldflags.join(' '), '-o', join(staging, binary), pkg], { cwd: src, env });
+      const tags = spec.buildTags?.length ? ['-tags', spec.buildTags.join(',')] : [];
+      run(go, ['build', '-trimpath', ...tags, '-ldflags', ldflags.join(' '), '-o', join(staging, binary), pkg], { cwd: src, env });
     }
     writeFileSync(
       join(staging, 'tool.json'),
-      `${JSON.stringify({ module: spec.module, version: spec.version, binaries: spec.binaries, goToolchain: env.GOTOOLCHAIN === 'local' ? localGo : env.GOTOOLCHAIN }, null, 2)}\n`,
+      `${JSON.stringify({ module: spec.module, version: spec.version, binaries: spec.binaries, buildTags: spec.buildTags ?? [], goToolchain: env.GOTOOLCHAIN === 'local' ? localGo : env.GOTOOLCHAIN }, null, 2)}\n`,
     );
     rmSync(target, { recursive: true, force: true });
     renameSync(staging, target);

@@ -6,7 +6,8 @@ import { IMAGES } from '../../lib/images';
 /**
  * The upstream binaries the checks run, at exactly the versions the manifests deploy. One
  * source of truth: every version here is derived from an image tag of `lib/images.ts`, except
- * the two tools that are not deployed (kustomize, the NetworkPolicy analyzer), pinned below.
+ * the tools that are not deployed (kustomize, the NetworkPolicy analyzer, and kube-apiserver
+ * with its etcd for the server-side dry run), pinned below.
  *
  * `npm run tools` (scripts/tools/build.ts) builds them from the Go module proxy into a cache
  * outside the repository, keyed by version; the tests find them with `toolsDir()`.
@@ -34,6 +35,11 @@ export interface ToolSpec {
    * binary prints with `--version` (prometheus/common/version for the Prometheus ecosystem).
    */
   readonly versionPackage?: string;
+  /**
+   * Go build tags upstream builds the release binaries with (the `tags` of its `.promu.yml`),
+   * where leaving them out changes behaviour. Part of the cache folder's name.
+   */
+  readonly buildTags?: readonly string[];
   /** Extra `-X` assignments for the linker. */
   readonly extraLdflags?: readonly string[];
   /**
@@ -44,6 +50,12 @@ export interface ToolSpec {
   readonly placeholderFiles?: readonly string[];
   /** Image of lib/images.ts this tool is the binary of, if deployed. */
   readonly image?: keyof typeof IMAGES;
+  /**
+   * The version of the modules that a `replace` to a folder missing from the module zip stands
+   * for. @default `version` (prometheus-operator and etcd tag their nested modules with the
+   * release); k8s.io/kubernetes vX.Y.Z's staging modules (k8s.io/api, ...) are published as v0.Y.Z.
+   */
+  readonly replaceVersion?: string;
 }
 
 const PROMETHEUS_COMMON_VERSION = 'github.com/prometheus/common/version';
@@ -83,6 +95,20 @@ function fromImage(image: keyof typeof IMAGES): { tag: string; version: string }
 export const KUSTOMIZE_VERSION = 'v5.8.2';
 /** np-guard's NetworkPolicy analyzer, for the offline connectivity checks (not deployed). */
 export const NETPOL_ANALYZER_VERSION = 'v1.4.4';
+/**
+ * kube-apiserver, for `kubectl apply --dry-run=server` of dist/ (scripts/apiserver; not
+ * deployed): the newest Kubernetes release the module proxy serves (2026-12-06).
+ */
+export const KUBERNETES_VERSION = 'v1.37.2';
+/** etcd behind that kube-apiserver: the version kubeadm v1.37.2 deploys (its DefaultEtcdVersion 3.7.0-0). */
+export const ETCD_VERSION = 'v3.7.0';
+
+/** k8s.io/kubernetes v1.37.2 -> v0.37.2, the version of its published staging modules (k8s.io/api, ...). */
+export function kubernetesStagingVersion(version: string): string {
+  const [major, minor, patch] = semver(version);
+  if (major !== 1) throw new Error(`Kubernetes ${version}: no known staging module version scheme for major version ${major}`);
+  return `v0.${minor}.${patch}`;
+}
 
 export function toolSpecs(): ToolSpec[] {
   const prom = fromImage('prometheus');
@@ -118,6 +144,11 @@ export function toolSpecs(): ToolSpec[] {
       displayVersion: thanos.version.replace(/^v/, ''),
       binaries: { thanos: './cmd/thanos' },
       versionPackage: PROMETHEUS_COMMON_VERSION,
+      // Thanos's .promu.yml: `slicelabels` makes Prometheus's labels.Labels a slice, which
+      // Thanos's gRPC code converts to its protobuf labels without copying. Built without it
+      // (Prometheus 3's default string labels), every sidecar and store gateway panics
+      // ("makeslice: len out of range" in the gRPC codec) on the first Info call from Query.
+      buildTags: ['netgo', 'slicelabels'],
       image: 'thanos',
     },
     {
@@ -162,6 +193,31 @@ export function toolSpecs(): ToolSpec[] {
       displayVersion: NETPOL_ANALYZER_VERSION,
       binaries: { k8snetpolicy: './cmd/netpolicy' },
     },
+    {
+      name: 'kube-apiserver',
+      module: 'k8s.io/kubernetes',
+      version: KUBERNETES_VERSION,
+      displayVersion: KUBERNETES_VERSION,
+      binaries: { 'kube-apiserver': './cmd/kube-apiserver' },
+      // go.mod replaces every k8s.io staging module with ./staging/src/k8s.io/..., which the
+      // module zip leaves out: the published modules of the same release stand in for them.
+      replaceVersion: kubernetesStagingVersion(KUBERNETES_VERSION),
+      extraLdflags: [
+        `k8s.io/component-base/version.gitVersion=${KUBERNETES_VERSION}`,
+        `k8s.io/component-base/version.gitMajor=${semver(KUBERNETES_VERSION)[0]}`,
+        `k8s.io/component-base/version.gitMinor=${semver(KUBERNETES_VERSION)[1]}`,
+        'k8s.io/component-base/version.gitTreeState=clean',
+      ],
+    },
+    {
+      name: 'etcd',
+      module: 'go.etcd.io/etcd/server/v3',
+      version: ETCD_VERSION,
+      displayVersion: ETCD_VERSION,
+      // server/main.go is etcd's entry point; its go.mod replaces the sibling modules
+      // (../api, ../client/v3, ../pkg, ...), which are tagged with the release.
+      binaries: { etcd: '.' },
+    },
   ];
 }
 
@@ -173,7 +229,8 @@ export function toolsCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The folder of one tool at one version. */
 export function toolDir(spec: ToolSpec, root = toolsCacheRoot()): string {
-  return join(root, `${spec.name}-${spec.version}`);
+  const tags = spec.buildTags?.length ? `-tags-${spec.buildTags.join('.')}` : '';
+  return join(root, `${spec.name}-${spec.version}${tags}`);
 }
 
 /**
@@ -182,7 +239,7 @@ export function toolDir(spec: ToolSpec, root = toolsCacheRoot()): string {
  */
 export function toolSetDir(specs: readonly ToolSpec[] = toolSpecs(), root = toolsCacheRoot()): string {
   const key = createHash('sha256')
-    .update(specs.map((s) => `${s.name}@${s.version}:${Object.keys(s.binaries).join(',')}`).join('\n'))
+    .update(specs.map((s) => `${s.name}@${s.version}:${Object.keys(s.binaries).join(',')}${s.buildTags?.length ? `:tags=${s.buildTags.join(',')}` : ''}`).join('\n'))
     .digest('hex')
     .slice(0, 12);
   return join(root, `set-${key}`);

@@ -268,6 +268,6 @@ describe('in the stack', () => {
     expect(notReady.for).toBe('30m');
     expect(notReady.annotations?.runbook_url).toBe(`${production.runbookBaseUrl}#kube-node-not-ready`);
     expect(() => objects({ ...production, alerts: { ...production.alerts, upstreamRunbooks: 'own' as never } })).toThrow(/alerts\.upstreamRunbooks: "own" is not allowed/);
-    expect(() => objects({ ...production, alerts: { ...production.alerts, thresholds: { kubernetes: { apps: { podNotReady: { for: 'x' } } } } } })).toThrow(/\.thresholds: Invalid alert thresholds:\n\s+- thresholds\.kubernetes\.apps\.podNotReady\.for: "x" is not a positive Prometheus duration/);
+    expect(() => objects({ ...production, alerts: { ...production.alerts, thresholds: { kubernetes: { apps: { podNotReady: { for: 'x' } } } } } })).toThrow(/alerts\.thresholds\.kubernetes\.apps\.podNotReady\.for: "x" is not a positive Prometheus duration/);
   });
 });

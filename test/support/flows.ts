@@ -242,7 +242,37 @@ function outsideServiceFlows(cluster: SimCluster, pod: SimPod): Flow[] {
       const e = urlEndpoint(stats);
       out.push(...flowsTo(pod, anywhere(cluster, e.host, e.port), `${c.name} polls ${stats}`));
     }
-    for (const text of mountedTexts(cluster, pod, c)) if (/@type\s+elasticsearch/.test(text)) out.push(...fluentdFlows(cluster, pod, text));
+    for (const text of mountedTexts(cluster, pod, c)) {
+      if (/@type\s+elasticsearch/.test(text)) out.push(...fluentdFlows(cluster, pod, text));
+      if (/^\[server\]$/m.test(text)) out.push(...grafanaIniFlows(cluster, pod, text, c.name));
+    }
+  }
+  return out;
+}
+
+/** Grafana's own connections named in grafana.ini: its database server and the single sign-on endpoints. */
+function grafanaIniFlows(cluster: SimCluster, pod: SimPod, text: string, container: string): Flow[] {
+  const sections = new Map<string, Map<string, string>>();
+  let current = '';
+  for (const line of text.split('\n')) {
+    const header = /^\[([^\]]+)\]\s*$/.exec(line);
+    if (header) current = header[1];
+    const kv = /^([a-z_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (kv) sections.set(current, (sections.get(current) ?? new Map()).set(kv[1], kv[2]));
+  }
+  const out: Flow[] = [];
+  const db = sections.get('database');
+  if (db?.get('host') && db.get('type') !== 'sqlite3') {
+    const [host, port] = db.get('host')!.split(':');
+    if (!IN_CLUSTER.test(host)) out.push(...flowsTo(pod, anywhere(cluster, host, Number(port)), `${container} stores users and sessions in ${db.get('type')} ${db.get('host')}`));
+  }
+  const sso = sections.get('auth.generic_oauth');
+  for (const key of ['token_url', 'api_url']) {
+    const url = sso?.get(key);
+    if (url) {
+      const e = urlEndpoint(url);
+      out.push(...flowsTo(pod, anywhere(cluster, e.host, e.port), `${container} signs users in through ${url}`));
+    }
   }
   return out;
 }
@@ -279,13 +309,21 @@ function monitorFlows(cluster: SimCluster): Flow[] {
   for (const m of cluster.objects) {
     const namespaces: string[] = m.spec?.namespaceSelector?.matchNames ?? [m.metadata.namespace];
     if (m.kind === 'PodMonitor') {
+      // prometheus-operator keeps only the selected pods' containers that declare the named
+      // port (the config reloader's PodMonitor selects every pod of the stack, and only the
+      // Prometheus and Alertmanager pods run a reloader); a monitor with no target at all is
+      // a mistake.
+      let targets = 0;
       for (const pod of cluster.pods.filter((p) => namespaces.includes(p.namespace) && selected(m.spec.selector.matchLabels, p.labels))) {
         for (const ep of m.spec.podMetricsEndpoints) {
-          const port = (pod.spec.containers as any[]).flatMap((c) => c.ports ?? []).find((p: any) => p.name === ep.port)?.containerPort;
-          if (port === undefined) throw new Error(`PodMonitor ${m.metadata.name}: pod ${podId(pod)} has no port ${ep.port}`);
+          // `port` names a container port; `portNumber` gives its number.
+          const port = (pod.spec.containers as any[]).flatMap((c) => c.ports ?? []).find((p: any) => (ep.portNumber !== undefined ? p.containerPort === ep.portNumber : p.name === ep.port))?.containerPort;
+          if (port === undefined) continue;
+          targets += 1;
           for (const s of scrapers) out.push(...flowsTo(s, [{ to: pod.hostNetwork ? { ip: pod.ip, what: `node ${pod.node.name}` } : { pod }, port, protocol: 'TCP' }, ...(pod.hostNetwork ? [{ to: { pod }, port, protocol: 'TCP' as const }] : [])], `PodMonitor ${m.metadata.name}`));
         }
       }
+      if (targets === 0) throw new Error(`PodMonitor ${m.metadata.name}: no selected pod declares the port it scrapes`);
     }
     if (m.kind === 'ServiceMonitor') {
       for (const svc of cluster.services.filter((s) => namespaces.includes(s.namespace) && selected(m.spec.selector.matchLabels, s.labels))) {

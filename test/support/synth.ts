@@ -23,11 +23,14 @@ export function fleetOutputs(fleet: FleetConfig): Output[] {
 /** Every folder the synth writes: the environments, then every fleet's clusters. */
 export const OUTPUTS: readonly Output[] = [...ENVIRONMENTS.map((config) => ({ dir: config.environment, config })), ...FLEETS.flatMap(fleetOutputs)];
 
+/** What main.ts passes: the header of the repo's own dist/ files names the repo's command. */
+export const REPO_SYNTH_OPTIONS = { regenerateHint: 'change lib/config and run `npm run synth`' } as const;
+
 let cached: OutputFiles | undefined;
 
 /** A fresh in-memory synth of the environments and fleets (cached per test file). */
 export function freshSynth(): OutputFiles {
-  cached ??= synthesizeAll([...ENVIRONMENTS, ...FLEETS]);
+  cached ??= synthesizeAll([...ENVIRONMENTS, ...FLEETS], REPO_SYNTH_OPTIONS);
   return cached;
 }
 

@@ -7,7 +7,7 @@ import { dirname, join } from 'path';
 /**
  * Runners for the real tools the checks rely on. The upstream binaries (promtool, prometheus,
  * amtool, alertmanager, thanos, node_exporter, kube-state-metrics, the config reloader,
- * kustomize, the NetworkPolicy analyzer) are the ones `npm run tools` built at the versions
+ * kustomize, the NetworkPolicy analyzer, kube-apiserver and etcd) are the ones `npm run tools` built at the versions
  * lib/images.ts pins (scripts/tools/manifest.ts); nothing else is used for them, whatever the
  * PATH holds. Other tools (buildah, openssl) come from the PATH. A missing tool is a failure,
  * not a skip: `.ci/run` runs `npm run tools` and installs the rest.

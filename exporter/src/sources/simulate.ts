@@ -8,10 +8,17 @@ import { Random } from '../random';
  *
  * - Reproducible: the same `seed` and the same step times give the same metrics.
  * - Daily pattern: traffic follows the UTC hour, lowest at 03:00 (0.5x), highest at 15:00 (1.5x).
- * - Error bursts: on average `burstsPerDay` bursts a day of 1 to 5 minutes at 2 % to 15 % errors
- *   (baseline 0.05 %, half the 99.9 % availability budget).
+ * - Error bursts: on average `burstsPerDay` bursts a day (`--bursts-per-day`, default 4; 0 = none)
+ *   of 1 to 5 minutes at 2 % to 15 % errors (baseline 0.05 %, half the 99.9 % availability
+ *   budget). Each start is logged ("simulated error burst started").
  * - Incidents on demand: `--incident` at start or POST /v1/incident at run time forces an
- *   error ratio (and optionally slower responses) until stopped or for a duration.
+ *   error ratio (and optionally slower responses) until stopped or for a duration. The forced
+ *   ratio is exact, not drawn at random: every request at which the running share of failures
+ *   would fall below it fails (one in 400 for 0.25 %), so the error ratio over any window that
+ *   the incident fills is the incident's, and one that it partly fills moves monotonically
+ *   towards it. An alert threshold it crosses is crossed once, not back and forth with the
+ *   noise of random draws (which, near a threshold, made an alert flap). Bursts and the
+ *   baseline stay random.
  */
 
 export interface IncidentSpec {
@@ -102,7 +109,7 @@ export interface SimulatorOptions {
   readonly seed: number;
   /** Mean requests per second at the daily average. @default 20 */
   readonly requestsPerSecond?: number;
-  /** Mean spontaneous error bursts per day. @default 4 */
+  /** Mean spontaneous error bursts per day; 0 = none. @default 4 */
   readonly burstsPerDay?: number;
   readonly logger?: Logger;
   /** Clock in milliseconds for the timer loop. @default Date.now */
@@ -121,6 +128,8 @@ export class Simulator {
   private readonly burstsPerDay: number;
   private readonly now: () => number;
   private incidentSpec?: { errorRatio: number; latencyFactor: number; startMs: number; endMs: number | null };
+  /** Failures owed by the incident: its ratio accumulates per request, a whole one fails a request. */
+  private incidentErrorDebt = 0;
   private burst?: { startMs: number; endMs: number; errorRatio: number };
   private queueDepth = { emails: 20, orders: 5 };
   private timer?: NodeJS.Timeout;
@@ -146,6 +155,7 @@ export class Simulator {
       startMs: nowMs,
       endMs: spec.durationSeconds > 0 ? nowMs + spec.durationSeconds * 1000 : null,
     };
+    this.incidentErrorDebt = 0;
     const state = this.incident(nowMs);
     this.publishIncident(nowMs);
     this.options.logger?.warn('simulated incident started', { ...state });
@@ -197,6 +207,11 @@ export class Simulator {
     if (!this.burst && rng.chance(1 - Math.exp((-this.burstsPerDay * dt) / 86400))) {
       const begin = startMs + rng.uniform(0, dt * 1000);
       this.burst = { startMs: begin, endMs: begin + rng.uniform(60, 300) * 1000, errorRatio: rng.uniform(0.02, 0.15) };
+      this.options.logger?.warn('simulated error burst started', {
+        startedAt: new Date(this.burst.startMs).toISOString(),
+        endsAt: new Date(this.burst.endMs).toISOString(),
+        errorRatio: this.burst.errorRatio,
+      });
     }
 
     let checkouts = 0;
@@ -211,7 +226,16 @@ export class Simulator {
       let duration = rng.logNormal(r.latency, 0.5) * latencyFactor;
       let status: number;
       let errorType: string | undefined;
-      if (rng.chance(errorRatio)) {
+      let fails: boolean;
+      if (incident && incident.errorRatio >= errorRatio) {
+        // Exact: the debt grows by the ratio per request; a whole failure owed fails this one.
+        this.incidentErrorDebt += incident.errorRatio;
+        fails = this.incidentErrorDebt >= 1 - 1e-9;
+        if (fails) this.incidentErrorDebt -= 1;
+      } else {
+        fails = rng.chance(errorRatio);
+      }
+      if (fails) {
         const e = rng.pick(SERVER_ERRORS, (x) => x.weight);
         status = e.status;
         errorType = e.type;

@@ -26,6 +26,57 @@ export function runbookUrl(base: string, alertName: string): string {
   return `${base}#${runbookAnchor(alertName)}`;
 }
 
+/**
+ * The public runbooks of prometheus-operator (github.com/prometheus-operator/runbooks): one
+ * page per alert of kube-prometheus, at `<this>/<folder>/<alert name in lower case>` (the
+ * site lower-cases the `content/runbooks/<folder>/<AlertName>.md` paths), e.g.
+ * https://runbooks.prometheus-operator.dev/runbooks/node/nodefilesystemspacefillingup.
+ */
+export const PUBLIC_RUNBOOKS_URL = 'https://runbooks.prometheus-operator.dev/runbooks';
+
+/**
+ * Where the `runbook_url` of an alert that kube-prometheus also has (same name, same meaning)
+ * points:
+ * - `'public'`: the public runbook, `PUBLIC_RUNBOOKS_URL/<folder>/<alertname in lower case>`;
+ * - `'runbookBaseUrl'`: the environment's own runbooks, `<runbookBaseUrl>#<alert-name-in-kebab-case>`,
+ *   like the stack's own alerts.
+ */
+export type UpstreamRunbooks = 'public' | 'runbookBaseUrl';
+export const UPSTREAM_RUNBOOKS: readonly UpstreamRunbooks[] = ['public', 'runbookBaseUrl'];
+
+/** Folders of the public runbooks (the subject of the alert, as kube-prometheus links them). */
+export type RunbookDir = 'general' | 'node' | 'prometheus' | 'alertmanager' | 'kubernetes' | 'kube-state-metrics' | 'prometheus-operator' | 'grafana' | 'etcd';
+
+/** What decides the runbook link of an alert kube-prometheus also has. */
+export interface RunbookLinks {
+  /** The environment's own runbooks (see `runbookUrl`). */
+  readonly runbookBaseUrl: string;
+  /** @default 'public' */
+  readonly upstreamRunbooks?: UpstreamRunbooks;
+}
+
+/**
+ * `runbook_url` of an alert that kube-prometheus also has: the public runbook by default, the
+ * environment's own when `upstreamRunbooks` is `'runbookBaseUrl'`. The stack's own alerts use
+ * `runbookUrl` (always the environment's).
+ */
+export function upstreamRunbookUrl(links: RunbookLinks, dir: RunbookDir, alertName: string): string {
+  const policy = links.upstreamRunbooks ?? 'public';
+  if (!UPSTREAM_RUNBOOKS.includes(policy)) {
+    throw new Error(`upstreamRunbooks: "${String(policy)}" is not allowed; use one of ${UPSTREAM_RUNBOOKS.map((u) => `"${u}"`).join(', ')}`);
+  }
+  return policy === 'public' ? `${PUBLIC_RUNBOOKS_URL}/${dir}/${alertName.toLowerCase()}` : runbookUrl(links.runbookBaseUrl, alertName);
+}
+
+export function checkUpstreamRunbooks(p: OptionProblems, path: string, value: unknown): UpstreamRunbooks {
+  if (value === undefined) return 'public';
+  if (!UPSTREAM_RUNBOOKS.includes(value as UpstreamRunbooks)) {
+    p.add(path, `"${String(value)}" is not allowed; use one of ${UPSTREAM_RUNBOOKS.map((u) => `"${u}"`).join(', ')}`);
+    return 'public';
+  }
+  return value as UpstreamRunbooks;
+}
+
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
@@ -137,6 +188,21 @@ export function makeAlert(spec: AlertSpec, category: Category, runbookBase: stri
       runbook_url: runbookUrl(runbookBase, spec.alert),
     },
   };
+}
+
+/**
+ * An alerting rule of an alert kube-prometheus also has (same name, same meaning): the
+ * library's labels and annotations, and the runbook link of `upstreamRunbookUrl`.
+ */
+export function makeUpstreamAlert(
+  spec: AlertSpec,
+  dir: RunbookDir,
+  category: Category,
+  links: RunbookLinks,
+  extraLabels: Record<string, string>,
+): AlertingRule {
+  const rule = makeAlert(spec, category, links.runbookBaseUrl, extraLabels);
+  return { ...rule, annotations: { ...rule.annotations, runbook_url: upstreamRunbookUrl(links, dir, spec.alert) } };
 }
 
 /** Prometheus duration -> whole seconds as text, for predict_linear's horizon. */

@@ -1,5 +1,18 @@
 import type { Severity } from '../rule-group';
 import { DEFAULT_KUBERNETES_THRESHOLDS, KubernetesThresholds, kubernetesThresholdProblems, movedThresholdProblems } from './kubernetes/thresholds';
+import {
+  AlertmanagerThresholds,
+  DEFAULT_ALERTMANAGER_THRESHOLDS,
+  DEFAULT_GRAFANA_THRESHOLDS,
+  DEFAULT_NODE_THRESHOLDS,
+  DEFAULT_PROMETHEUS_THRESHOLDS,
+  GrafanaThresholds,
+  NodeThresholds,
+  PrometheusThresholds,
+  stackThresholdProblems,
+} from './stack-thresholds';
+
+export * from './stack-thresholds';
 
 /**
  * Thresholds and durations of the alert-rule library, with defaults that suit a typical web
@@ -88,6 +101,14 @@ export interface AlertThresholds {
   readonly infrastructure: InfrastructureThresholds;
   /** The Kubernetes alerts, by rule group (see kubernetes/thresholds.ts). */
   readonly kubernetes: KubernetesThresholds;
+  /** Node alerts (node-exporter), see stack-thresholds.ts. */
+  readonly node: NodeThresholds;
+  /** Prometheus's own alerts. */
+  readonly prometheus: PrometheusThresholds;
+  /** Alertmanager's own alerts. */
+  readonly alertmanager: AlertmanagerThresholds;
+  /** Grafana's own alerts. */
+  readonly grafana: GrafanaThresholds;
 }
 
 export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
@@ -104,6 +125,10 @@ export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
     targetDown: { percent: 10, for: '10m', severity: 'warning' },
   },
   kubernetes: DEFAULT_KUBERNETES_THRESHOLDS,
+  node: DEFAULT_NODE_THRESHOLDS,
+  prometheus: DEFAULT_PROMETHEUS_THRESHOLDS,
+  alertmanager: DEFAULT_ALERTMANAGER_THRESHOLDS,
+  grafana: DEFAULT_GRAFANA_THRESHOLDS,
 };
 
 type Override<T> = T extends readonly unknown[] ? T : T extends object ? { readonly [K in keyof T]?: Override<T[K]> } : T;
@@ -180,14 +205,25 @@ function checkThresholds(t: AlertThresholds, problems: string[]): void {
     problems.push(`thresholds.application.errorRatio: warning (${e.warning}) must be below critical (${e.critical}); lower warning or raise critical`);
   }
   problems.push(...kubernetesThresholdProblems(t.kubernetes));
+  problems.push(...stackThresholdProblems(t));
 }
 
-/** Defaults merged with the overrides, validated; throws naming each bad field and the fix. */
-export function resolveAlertThresholds(overrides: AlertThresholdOverrides = {}): AlertThresholds {
+function mergeAndCheck(overrides: AlertThresholdOverrides): { merged: AlertThresholds; problems: string[] } {
   // Fields of `infrastructure` that moved to `kubernetes`: say where each went.
   const { problems, rest } = movedThresholdProblems(overrides);
   const merged = merge(DEFAULT_ALERT_THRESHOLDS, rest, 'thresholds', problems) as AlertThresholds;
   if (problems.length === 0) checkThresholds(merged, problems);
+  return { merged, problems };
+}
+
+/** Problems of the overrides, each `thresholds.<field path>: <what is allowed>`; empty when valid. */
+export function alertThresholdProblems(overrides: AlertThresholdOverrides = {}): string[] {
+  return mergeAndCheck(overrides).problems;
+}
+
+/** Defaults merged with the overrides, validated; throws naming each bad field and the fix. */
+export function resolveAlertThresholds(overrides: AlertThresholdOverrides = {}): AlertThresholds {
+  const { merged, problems } = mergeAndCheck(overrides);
   if (problems.length > 0) throw new Error(`Invalid alert thresholds:\n  - ${problems.join('\n  - ')}`);
   return merged;
 }

@@ -101,12 +101,20 @@ export function stackDashboards(o: DashboardOptions): DashboardSpec[] {
   });
 }
 
-/** The folders that hold at least one of the given dashboards, in DASHBOARD_FOLDERS order. */
-export function usedFolders(specs: readonly DashboardSpec[]): DashboardFolderSpec[] {
-  return Object.values(DASHBOARD_FOLDERS).filter((f) => specs.some((s) => s.folder.uid === f.uid));
+/**
+ * The folders that hold at least one of the given dashboards: the stack's in DASHBOARD_FOLDERS
+ * order, then any other (the user's) in the order of the dashboards.
+ */
+export function usedFolders(specs: readonly { readonly folder: DashboardFolderSpec }[]): DashboardFolderSpec[] {
+  const stack: DashboardFolderSpec[] = Object.values(DASHBOARD_FOLDERS).filter((f) => specs.some((s) => s.folder.uid === f.uid));
+  const others: DashboardFolderSpec[] = [];
+  for (const s of specs) {
+    if (!stack.some((f) => f.uid === s.folder.uid) && !others.some((f) => f.uid === s.folder.uid)) others.push(s.folder);
+  }
+  return [...stack, ...others];
 }
 
 /** The dashboard file as provisioned: 2-space JSON and a trailing newline (deterministic). */
-export function dashboardJson(d: dash.Dashboard): string {
+export function dashboardJson(d: dash.Dashboard | object): string {
   return JSON.stringify(d, null, 2) + '\n';
 }

@@ -7,33 +7,24 @@ import {
   checkKnownKeys,
   checkRunbookBaseUrl,
   makeAlert,
-  runbookUrl,
+  PUBLIC_RUNBOOKS_URL,
+  RunbookDir,
+  UPSTREAM_RUNBOOKS,
+  UpstreamRunbooks,
+  upstreamRunbookUrl,
 } from '../common';
 import { AlertThresholdOverrides, promDurationSeconds, resolveAlertThresholds } from '../thresholds';
 import type { KubernetesThresholds } from './thresholds';
 
-/**
- * The public runbooks of prometheus-operator (github.com/prometheus-operator/runbooks): one
- * page per alert of kube-prometheus, at `<this>/<folder>/<alert name in lower case>` (the
- * site serves `content/runbooks/<folder>/<AlertName>.md` at the lower-cased path), e.g.
- * https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubepodcrashlooping.
- */
-export const PUBLIC_RUNBOOKS_URL = 'https://runbooks.prometheus-operator.dev/runbooks';
-
-/**
- * Where the `runbook_url` of an alert that kube-prometheus also has (same name, same meaning)
- * points: `'public'`, the public runbook; `'runbookBaseUrl'`, the environment's own runbooks
- * (`<runbookBaseUrl>#<alert-name-in-kebab-case>`), like the stack's own alerts.
- */
-export type UpstreamRunbooks = 'public' | 'runbookBaseUrl';
-export const UPSTREAM_RUNBOOKS: readonly UpstreamRunbooks[] = ['public', 'runbookBaseUrl'];
+export { PUBLIC_RUNBOOKS_URL, UPSTREAM_RUNBOOKS };
+export type { UpstreamRunbooks };
 
 /** Folders of the public runbooks that the Kubernetes alerts link to. */
-export type KubernetesRunbookDir = 'kubernetes' | 'kube-state-metrics';
+export type KubernetesRunbookDir = Extract<RunbookDir, 'kubernetes' | 'kube-state-metrics'>;
 
-/** `runbook_url` of a Kubernetes alert kube-prometheus also has. */
+/** `runbook_url` of a Kubernetes alert kube-prometheus also has (see `upstreamRunbookUrl`). */
 export function kubernetesRunbookUrl(runbookBaseUrl: string, upstream: UpstreamRunbooks, dir: KubernetesRunbookDir, alertName: string): string {
-  return upstream === 'public' ? `${PUBLIC_RUNBOOKS_URL}/${dir}/${alertName.toLowerCase()}` : runbookUrl(runbookBaseUrl, alertName);
+  return upstreamRunbookUrl({ runbookBaseUrl, upstreamRunbooks: upstream }, dir, alertName);
 }
 
 /**
