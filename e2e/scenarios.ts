@@ -10,6 +10,7 @@ import type { Delivery } from './sinks';
 import { about, duplicates, pdFiring } from './notifications';
 import type { SloSource } from './transform';
 import { stackSloSource } from './stack-slos';
+import { multiClusterScenarios } from './multicluster';
 import { thanosScenarios, withE2eRetention } from './thanos-scenarios';
 
 /**
@@ -444,10 +445,11 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
     report.check(`the only errors beyond the baseline were the scenarios' ${incidents} incidents: the exporter logged no spontaneous burst (--bursts-per-day=${s.exporter.burstsPerDay})`);
   }, { skipBecause: ok.s1 ? undefined : 'the stack is not healthy' });
 
-  // ---- Teardown.
+  // ---- Teardown of the environment; then the fleet, on its own processes.
+  await h.stop();
+  await multiClusterScenarios(report, { logDir: report.dir, log, settings: s });
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  await h.stop();
   const left = runningServices();
   if (left.length > 0) log(`still running after teardown: ${left.join(', ')}`);
   const dir = report.write({ deliveries: sinks.deliveries, urls: h.urls, settings: s });

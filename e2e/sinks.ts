@@ -9,7 +9,7 @@ import { createSecureContext, TLSSocket } from 'tls';
  * Local stand-ins for the receivers' services; each records what it receives, with the time.
  * - Slack: `POST /slack` (an incoming webhook; the receiver is told apart by `channel`).
  * - PagerDuty: `POST /pagerduty/v2/enqueue` (Events API v2; checks the routing key).
- * - Webhook: `POST /webhook` (checks the bearer token).
+ * - Webhook: `POST /webhook` (checks the bearer token); a dead man's switch: `POST /deadmans-switch`.
  * - SMTP: ESMTP with STARTTLS (a certificate made for the run) and AUTH PLAIN (checks the
  *   user and password), then MAIL/RCPT/DATA: what Alertmanager's email notifier speaks with
  *   `require_tls: true` and `auth_password_file`.
@@ -68,7 +68,7 @@ export class Sinks {
 
   get urls() {
     const base = `http://127.0.0.1:${this.httpPort}`;
-    return { slack: `${base}/slack`, pagerduty: `${base}/pagerduty/v2/enqueue`, webhook: `${base}/webhook`, smarthost: `127.0.0.1:${this.smtpPort}`, received: `${base}/received` };
+    return { slack: `${base}/slack`, pagerduty: `${base}/pagerduty/v2/enqueue`, webhook: `${base}/webhook`, deadMansSwitch: `${base}/deadmans-switch`, smarthost: `127.0.0.1:${this.smtpPort}`, received: `${base}/received` };
   }
 
   of(kind: SinkKind): Delivery[] {
@@ -145,6 +145,11 @@ export class Sinks {
       if (!['trigger', 'acknowledge', 'resolve'].includes(body.event_action)) problems.push(`event_action "${body.event_action}"`);
       this.record('pagerduty', String(body.dedup_key), body, problems);
       return [202, { status: 'success', message: 'Event processed', dedup_key: body.dedup_key }];
+    }
+    if (url === '/deadmans-switch') {
+      // A dead man's switch (a heartbeat URL): no credentials; the receiver names the switch.
+      this.record('webhook', String(body.receiver), body, problems);
+      return [200, 'ok'];
     }
     if (url === '/webhook') {
       if (req.headers.authorization !== `Bearer ${this.expect.webhookToken}`) problems.push(`authorization header "${req.headers.authorization ?? ''}" does not carry the token from the Secret`);
