@@ -370,18 +370,20 @@ export async function multiClusterScenarios(report: RunReport, o: MultiClusterOp
       // Each Prometheus scrapes both replicas of its cluster (and the observer's one itself).
       const expr = 'sum by (cluster) (up{job="prometheus"})';
       const want = Object.fromEntries([...workloadNames.map((w) => [w, 2] as const), [fleet.observer.name, 1] as const]);
-      const deduped = await waitFor('both replicas of each cluster scraped, through the global Query', async () => {
-        const got = byCluster(await query(expr, true));
-        return JSON.stringify(got) === JSON.stringify(Object.fromEntries(Object.keys(got).sort().map((k) => [k, got[k]]))) && Object.keys(want).every((k) => got[k] === want[k]) && Object.keys(got).length === Object.keys(want).length ? got : undefined;
-      }, { timeoutMs: 60_000 });
-      report.check(`${expr} with dedup: ${JSON.stringify(deduped)} (each cluster's two Prometheus targets once)`);
-      const raw = byCluster(await query(expr, false));
       const wantRaw = Object.fromEntries([...workloadNames.map((w) => [w, 4] as const), [fleet.observer.name, 1] as const]);
-      if (JSON.stringify(Object.keys(raw).sort().map((k) => [k, raw[k]])) !== JSON.stringify(Object.keys(wantRaw).sort().map((k) => [k, wantRaw[k]]))) fail(`without dedup: ${JSON.stringify(raw)}, expected ${JSON.stringify(wantRaw)}`);
+      const same = (a: Record<string, number>, b: Record<string, number>) => JSON.stringify(Object.keys(a).sort().map((k) => [k, a[k]])) === JSON.stringify(Object.keys(b).sort().map((k) => [k, b[k]]));
+      // Until every replica has scraped both targets of its cluster (each replica scrapes both).
+      const { deduped, raw } = await waitFor('every replica to have scraped both Prometheus targets of its cluster, through the global Query', async () => {
+        const d = byCluster(await query(expr, true));
+        const r = byCluster(await query(expr, false));
+        return same(r, wantRaw) ? { deduped: d, raw: r } : undefined;
+      }, { timeoutMs: 60_000 });
+      if (!same(deduped, want)) fail(`with dedup: ${JSON.stringify(deduped)}, expected ${JSON.stringify(want)}`);
+      report.check(`${expr} with dedup: ${JSON.stringify(deduped)} (each cluster's two Prometheus targets once)`);
       report.check(`without dedup: ${JSON.stringify(raw)} (both replicas' copies)`);
       // Series equal but for the cluster: each cluster's copy stays, none merged into another's.
-      const same = await query('count by (job, namespace, pod) (up{job="prometheus", pod="prometheus-1"})', true);
-      if (same.length !== 1 || Number(same[0].value[1]) !== workloadNames.length) fail(`up{pod="prometheus-1"}: ${JSON.stringify(same)}`);
+      const alike = await query('count by (job, namespace, pod) (up{job="prometheus", pod="prometheus-1"})', true);
+      if (alike.length !== 1 || Number(alike[0].value[1]) !== workloadNames.length) fail(`up{pod="prometheus-1"}: ${JSON.stringify(alike)}`);
       report.check(`up{job="prometheus", pod="prometheus-1"}: ${workloadNames.length} series, one per workload cluster (they differ only in cluster and instance)`);
       const replicaLabels = (await query('up{job="prometheus"}', true)).filter((r) => r.metric.prometheus_replica !== undefined);
       if (replicaLabels.length > 0) fail(`deduplicated series still carry prometheus_replica: ${JSON.stringify(replicaLabels[0].metric)}`);
