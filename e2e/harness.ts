@@ -442,7 +442,8 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       materialize(p, 'alertmanager', paths, objects, (cm, data) => {
         if (cm !== 'alertmanager-config') return data;
         const local = localAlertmanagerConfig(parse(data['alertmanager.yml']), {
-          sinks: { slackUrl: sinks!.urls.slack, pagerdutyUrl: sinks!.urls.pagerduty, webhookUrl: sinks!.urls.webhook, smarthost: sinks!.urls.smarthost, smtpCaFile: sinks!.certFile },
+          // The dead man's switch pings its own sink path (a heartbeat URL takes no bearer token).
+          sinks: { slackUrl: sinks!.urls.slack, pagerdutyUrl: sinks!.urls.pagerduty, webhookUrl: sinks!.urls.webhook, deadMansSwitchUrl: sinks!.urls.deadMansSwitch, smarthost: sinks!.urls.smarthost, smtpCaFile: sinks!.certFile },
           secrets: TEST_SECRETS,
           groupWait: settings.groupWait,
           groupInterval: settings.groupInterval,
