@@ -276,7 +276,7 @@ export async function multiClusterScenarios(report: RunReport, o: MultiClusterOp
         if (cm === 'alertmanager-web') return { 'web.yml': toYaml(rewritePaths(parse(data['web.yml']), paths)) };
         if (cm !== 'alertmanager-config') return data;
         const local = localAlertmanagerConfig(parse(data['alertmanager.yml']), {
-          sinks: { slackUrl: sinks!.urls.slack, pagerdutyUrl: sinks!.urls.pagerduty, webhookUrl: sinks!.urls.webhook, deadMansSwitchUrl: sinks!.urls.deadMansSwitch, smarthost: sinks!.urls.smarthost, smtpCaFile: sinks!.certFile },
+          sinks: { slackUrl: sinks!.urls.slack, pagerdutyUrl: sinks!.urls.pagerduty, webhookUrl: sinks!.urls.webhook, deadMansSwitchUrl: sinks!.urls.deadmansSwitch, smarthost: sinks!.urls.smarthost, smtpCaFile: sinks!.certFile },
           secrets: TEST_SECRETS,
           groupWait: settings.groupWait,
           groupInterval: settings.groupInterval,
@@ -405,12 +405,13 @@ export async function multiClusterScenarios(report: RunReport, o: MultiClusterOp
         report.check(`${url} (over TLS with the client certificate): ${watchdogs.length} Watchdog alerts, one per cluster (${want.join(', ')}), the HA pairs' copies as one`);
       }
       const pings = await waitFor('each cluster\'s switch to be pinged', async () => {
-        const d = sinks!.of('webhook').filter((x) => x.key.startsWith('deadmans-switch-'));
-        return want.every((c) => d.some((x) => x.key === `deadmans-switch-${c}`)) ? d : undefined;
+        const d = sinks!.pings.filter((x) => x.receiver.startsWith('deadmans-switch-'));
+        return want.every((c) => d.some((x) => x.receiver === `deadmans-switch-${c}`)) ? d : undefined;
       }, { timeoutMs: 60_000 });
-      for (const d of pings) {
-        const clusters = (d.body.alerts as Obj[]).map((a) => `${a.labels.alertname}/${a.labels.cluster}`);
-        if (clusters.length !== 1 || clusters[0] !== `Watchdog/${d.key.slice('deadmans-switch-'.length)}`) fail(`${d.key} got ${JSON.stringify(clusters)}`);
+      if (sinks!.pings.length !== pings.length) fail(`a switch outside the fleet's was pinged: ${JSON.stringify(sinks!.pings.map((p) => p.receiver))}`);
+      for (const p of pings) {
+        const clusters = p.labels.map((l) => `${l.alertname}/${l.cluster}`);
+        if (p.status !== 'firing' || clusters.length !== 1 || clusters[0] !== `Watchdog/${p.receiver.slice('deadmans-switch-'.length)}`) fail(`${p.receiver} got ${p.status} ${JSON.stringify(clusters)}`);
       }
       report.check(`${pings.length} pings, each switch only with its own cluster's Watchdog (${want.map((c) => `deadmans-switch-${c}`).join(', ')})`);
       const tlsAlerting = await http(`${procs.find((p) => p.name === 'workload-a/prometheus-0')!.ready.replace('/-/ready', '')}/api/v1/alertmanagers`);

@@ -158,9 +158,7 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
   const criticalChannel = channelOf('slack-critical');
   const applicationChannel = channelOf('slack-application');
   const otherChannels = ['slack-warnings', 'slack-infrastructure', 'default'].map(channelOf).filter((c) => c !== applicationChannel && c !== criticalChannel);
-  // A dead man's switch repeats its ping every period by design (Watchdog always fires): only a
-  // copy within group_interval is a duplicate; any other webhook copy is one at any distance.
-  const strictGroups = (d: Delivery) => (d.kind === 'webhook' && !d.key.startsWith('deadmans-switch')) || about(d, A);
+  const strictGroups = (d: Delivery) => d.kind === 'webhook' || about(d, A);
   const noDuplicates = (where: string) => {
     const dups = duplicates(sinks.deliveries, groupIntervalMs, strictGroups);
     if (dups.length > 0) fail(`${where}: ${dups.length} notification(s) delivered twice, e.g. ${dups[0][1].kind} at ${dups[0][0].at} and ${dups[0][1].at} ms`);
@@ -361,6 +359,7 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
     const survivor = ams[1 - killedAm];
     killedCounters = await ams[killedAm].counters();
     const atSnapshot = sinks.deliveries.length;
+    const pingsAtSnapshot = sinks.pings.length;
     const before = sinks.deliveries.length;
     await h.alertmanagers[killedAm].stop('SIGKILL');
     // What it sent between the reading of its counters and its death (a dead man's switch ping,
@@ -370,6 +369,8 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
     for (const d of sinks.deliveries.slice(atSnapshot).filter((x) => sentBy(x) === sender)) {
       killedCounters.sent[INTEGRATION[d.kind]] = (killedCounters.sent[INTEGRATION[d.kind]] ?? 0) + 1;
     }
+    const lastPings = sinks.pings.slice(pingsAtSnapshot).filter((x) => x.sender === sender).length;
+    killedCounters.sent[INTEGRATION.webhook] = (killedCounters.sent[INTEGRATION.webhook] ?? 0) + lastPings;
     report.check(`alertmanager-${killedAm} (${sender}), which sent the page, killed with SIGKILL while the page fires`);
 
     await http(`${h.urls.exporter}/v1/incident`, { method: 'DELETE' });
@@ -443,11 +444,20 @@ export async function runE2e(options: E2eOptions = {}): Promise<number> {
     for (const kind of ['slack', 'pagerduty', 'webhook', 'email'] as const) {
       const sent = counts.reduce((n, c) => n + (c.sent[INTEGRATION[kind]] ?? 0), 0);
       const failed = counts.reduce((n, c) => n + (c.failed[INTEGRATION[kind]] ?? 0), 0);
-      const received = sinks.of(kind).length;
+      // The dead man's switch is a webhook receiver too: its pings count as webhook sends.
+      const received = sinks.of(kind).length + (kind === 'webhook' ? sinks.pings.length : 0);
       if (failed > 0) fail(`${failed} failed ${kind} notifications (see the alertmanager logs in ${report.relativeDir()})`);
       if (sent !== received) fail(`${kind}: the Alertmanagers counted ${sent} notifications, the sink received ${received}`);
     }
     report.check('per integration, notifications the Alertmanagers counted = notifications the sinks received; none failed');
+    // Watchdog: pinged to the dead man's switch while it fires, and nowhere else.
+    if (sinks.pings.length === 0) fail('the dead man\'s switch received no ping: Watchdog did not reach it');
+    const notWatchdog = sinks.pings.filter((p) => p.status !== 'firing' || p.alertnames.some((a) => a !== 'Watchdog'));
+    if (notWatchdog.length > 0) fail(`the dead man's switch received something other than a firing Watchdog: ${JSON.stringify(notWatchdog[0])}`);
+    const leaked = sinks.deliveries.filter((d) => JSON.stringify(d.body).includes('Watchdog'));
+    if (leaked.length > 0) fail(`Watchdog reached ${leaked[0].kind} ${leaked[0].key}: it must reach only the dead man's switch`);
+    const gaps = sinks.pings.slice(1).map((p, i) => p.at - sinks.pings[i].at);
+    report.check(`the dead man's switch: ${sinks.pings.length} pings of the firing Watchdog${gaps.length ? ` (every ${(Math.min(...gaps) / 1000).toFixed(0)}-${(Math.max(...gaps) / 1000).toFixed(0)} s)` : ''}, and Watchdog reached no other receiver`);
     const exporterLog = readFileSync(h.exporter.logFile, 'utf8');
     const bursts = exporterLog.split('\n').filter((l) => l.includes('"simulated error burst started"'));
     if (bursts.length > 0) fail(`the exporter started ${bursts.length} spontaneous error burst(s) although it runs with --bursts-per-day=${s.exporter.burstsPerDay}: ${bursts[0]}`);

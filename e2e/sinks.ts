@@ -9,7 +9,9 @@ import { createSecureContext, TLSSocket } from 'tls';
  * Local stand-ins for the receivers' services; each records what it receives, with the time.
  * - Slack: `POST /slack` (an incoming webhook; the receiver is told apart by `channel`).
  * - PagerDuty: `POST /pagerduty/v2/enqueue` (Events API v2; checks the routing key).
- * - Webhook: `POST /webhook` (checks the bearer token); a dead man's switch: `POST /deadmans-switch`.
+ * - Webhook: `POST /webhook` (checks the bearer token).
+ * - Dead man's switch: `POST /deadmans-switch` (the URL is the credential; no token): its
+ *   pings are kept apart in `pings` (they repeat by design, so they are not notifications).
  * - SMTP: ESMTP with STARTTLS (a certificate made for the run) and AUTH PLAIN (checks the
  *   user and password), then MAIL/RCPT/DATA: what Alertmanager's email notifier speaks with
  *   `require_tls: true` and `auth_password_file`.
@@ -46,8 +48,21 @@ export interface EmailMessage {
   readonly text: string;
 }
 
+/** One ping of the dead man's switch: when, and the alerts and status it carried. */
+export interface Ping {
+  readonly at: number;
+  readonly receiver: string;
+  readonly status: string;
+  readonly alertnames: readonly string[];
+  /** The alerts' labels (a fleet's switches: each with its own cluster's Watchdog). */
+  readonly labels: readonly Readonly<Record<string, string>>[];
+  /** The sending Alertmanager's external URL (tells the two replicas apart). */
+  readonly sender: string;
+}
+
 export class Sinks {
   readonly deliveries: Delivery[] = [];
+  readonly pings: Ping[] = [];
   private readonly t0 = Date.now();
   private http?: HttpServer;
   private smtp?: TcpServer;
@@ -68,7 +83,14 @@ export class Sinks {
 
   get urls() {
     const base = `http://127.0.0.1:${this.httpPort}`;
-    return { slack: `${base}/slack`, pagerduty: `${base}/pagerduty/v2/enqueue`, webhook: `${base}/webhook`, deadMansSwitch: `${base}/deadmans-switch`, smarthost: `127.0.0.1:${this.smtpPort}`, received: `${base}/received` };
+    return {
+      slack: `${base}/slack`,
+      pagerduty: `${base}/pagerduty/v2/enqueue`,
+      webhook: `${base}/webhook`,
+      deadmansSwitch: `${base}/deadmans-switch`,
+      smarthost: `127.0.0.1:${this.smtpPort}`,
+      received: `${base}/received`,
+    };
   }
 
   of(kind: SinkKind): Delivery[] {
@@ -146,14 +168,14 @@ export class Sinks {
       this.record('pagerduty', String(body.dedup_key), body, problems);
       return [202, { status: 'success', message: 'Event processed', dedup_key: body.dedup_key }];
     }
-    if (url === '/deadmans-switch') {
-      // A dead man's switch (a heartbeat URL): no credentials; the receiver names the switch.
-      this.record('webhook', String(body.receiver), body, problems);
-      return [200, 'ok'];
-    }
     if (url === '/webhook') {
       if (req.headers.authorization !== `Bearer ${this.expect.webhookToken}`) problems.push(`authorization header "${req.headers.authorization ?? ''}" does not carry the token from the Secret`);
       this.record('webhook', String(body.receiver), body, problems);
+      return [200, 'ok'];
+    }
+    if (url === '/deadmans-switch') {
+      const alerts = (body.alerts ?? []) as { labels?: Record<string, string> }[];
+      this.pings.push({ at: Date.now() - this.t0, receiver: String(body.receiver), status: String(body.status), alertnames: alerts.map((a) => String(a.labels?.alertname)), labels: alerts.map((a) => ({ ...a.labels })), sender: String(body.externalURL) });
       return [200, 'ok'];
     }
     return [404, `no sink at ${url}`];

@@ -180,15 +180,17 @@ describe('notifications about an alert', () => {
 });
 
 describe('the dead man\'s switch sink', () => {
-  it('records a ping without credentials at /deadmans-switch, named by its receiver', async () => {
+  it('records a ping without credentials at /deadmans-switch, named by its receiver, apart from notifications', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'switch-sink-'));
     const sinks = new Sinks(dir, { pagerdutyRoutingKey: 'rk', webhookToken: 'tok', smtpPassword: 'pw' });
     try {
       const [http, smtp] = await freePorts(2);
       await sinks.start({ http, smtp });
-      const res = await fetch(sinks.urls.deadMansSwitch, { method: 'POST', body: JSON.stringify({ receiver: 'deadmans-switch-workload-a', alerts: [] }) });
+      const body = { receiver: 'deadmans-switch-workload-a', status: 'firing', externalURL: 'http://am-0', alerts: [{ labels: { alertname: 'Watchdog', cluster: 'workload-a' } }] };
+      const res = await fetch(sinks.urls.deadmansSwitch, { method: 'POST', body: JSON.stringify(body) });
       expect(res.status).toBe(200);
-      expect(sinks.deliveries.map((d) => [d.kind, d.key, d.problems])).toEqual([['webhook', 'deadmans-switch-workload-a', []]]);
+      expect(sinks.deliveries).toEqual([]);
+      expect(sinks.pings.map(({ at: _, ...p }) => p)).toEqual([{ receiver: 'deadmans-switch-workload-a', status: 'firing', alertnames: ['Watchdog'], labels: [{ alertname: 'Watchdog', cluster: 'workload-a' }], sender: 'http://am-0' }]);
     } finally {
       await sinks.stop();
       rmSync(dir, { recursive: true, force: true });
