@@ -191,7 +191,7 @@ function workloadObjects(config: StackConfig): K8sObject[] {
   return allObjects(files).filter((o) => o.file.startsWith(`${config.environment}/`)).map((o) => o.object);
 }
 
-function configMap(objects: readonly K8sObject[], name: string, namespace: string): Record<string, string> {
+export function configMap(objects: readonly K8sObject[], name: string, namespace: string): Record<string, string> {
   const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name && (o.metadata.namespace ?? 'default') === namespace);
   if (!cm) throw new Error(`ConfigMap ${namespace}/${name} is not in the synthesized output`);
   return cm.data ?? {};
@@ -202,7 +202,7 @@ function configMap(objects: readonly K8sObject[], name: string, namespace: strin
  * the ServiceAccount token (a dummy), other volumes as empty directories. Secrets (the user
  * creates them; they are not in the output) are written by the caller.
  */
-function materialize(p: LocalPod, containerName: string, paths: PathMap, objects: readonly K8sObject[], transform: (configMap: string, data: Record<string, string>, dir: string) => Record<string, string>): void {
+export function materialize(p: LocalPod, containerName: string, paths: PathMap, objects: readonly K8sObject[], transform: (configMap: string, data: Record<string, string>, dir: string) => Record<string, string>): void {
   const c = (p.template.containers as any[]).find((x) => x.name === containerName);
   for (const [, dir] of paths) mkdirSync(dir, { recursive: true });
   for (const m of (c.volumeMounts ?? []) as any[]) {
@@ -229,7 +229,7 @@ function shareConfigMapMount(p: LocalPod, containerName: string, paths: PathMap,
   return paths.map(([from, to]) => (from === at ? ([from, shared] as const) : ([from, to] as const)));
 }
 
-function writeFiles(files: Readonly<Record<string, string>>): void {
+export function writeFiles(files: Readonly<Record<string, string>>): void {
   for (const [file, content] of Object.entries(files)) {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, content);
@@ -442,6 +442,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       materialize(p, 'alertmanager', paths, objects, (cm, data) => {
         if (cm !== 'alertmanager-config') return data;
         const local = localAlertmanagerConfig(parse(data['alertmanager.yml']), {
+          // The dead man's switch pings its own sink path (a heartbeat URL takes no bearer token).
           sinks: { slackUrl: sinks!.urls.slack, pagerdutyUrl: sinks!.urls.pagerduty, webhookUrl: sinks!.urls.webhook, deadMansSwitchUrl: sinks!.urls.deadmansSwitch, smarthost: sinks!.urls.smarthost, smtpCaFile: sinks!.certFile },
           secrets: TEST_SECRETS,
           groupWait: settings.groupWait,

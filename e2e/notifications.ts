@@ -47,7 +47,8 @@ export function about(d: Delivery, alertname: string): boolean {
   const b = d.body;
   switch (d.kind) {
     case 'slack':
-      return String(b.attachments?.[0]?.title ?? '').endsWith(` ${alertname}`);
+      // The title is `[FIRING:n] <alertname>`, then ` in <cluster>` when the alerts carry one.
+      return new RegExp(`\\] ${alertname.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( in \\S+)?$`).test(String(b.attachments?.[0]?.title ?? ''));
     case 'pagerduty':
       return String(b.payload?.summary ?? '').includes(`] ${alertname} `) || pdFiring(d).includes(`alertname = ${alertname}\n`);
     case 'email':

@@ -54,6 +54,10 @@ export interface Ping {
   readonly receiver: string;
   readonly status: string;
   readonly alertnames: readonly string[];
+  /** The alerts' labels (a fleet's switches: each with its own cluster's Watchdog). */
+  readonly labels: readonly Readonly<Record<string, string>>[];
+  /** The sending Alertmanager's external URL (tells the two replicas apart). */
+  readonly sender: string;
 }
 
 export class Sinks {
@@ -171,7 +175,7 @@ export class Sinks {
     }
     if (url === '/deadmans-switch') {
       const alerts = (body.alerts ?? []) as { labels?: Record<string, string> }[];
-      this.pings.push({ at: Date.now() - this.t0, receiver: String(body.receiver), status: String(body.status), alertnames: alerts.map((a) => String(a.labels?.alertname)) });
+      this.pings.push({ at: Date.now() - this.t0, receiver: String(body.receiver), status: String(body.status), alertnames: alerts.map((a) => String(a.labels?.alertname)), labels: alerts.map((a) => ({ ...a.labels })), sender: String(body.externalURL) });
       return [200, 'ok'];
     }
     return [404, `no sink at ${url}`];

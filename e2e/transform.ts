@@ -617,7 +617,8 @@ export function localAlertmanagerConfig(config: Obj, o: AlertmanagerLocalOptions
           x.tls_config = { ...(c.tls_config ?? {}), ca_file: o.sinks.smtpCaFile };
         } else if (type === 'webhook_configs') {
           noOtherFiles(c, ['url_file', 'http_config.authorization.credentials_file'], where);
-          const url = r.name === 'deadmans-switch' ? (o.sinks.deadMansSwitchUrl ?? o.sinks.webhookUrl) : o.sinks.webhookUrl;
+          // The dead man's switch, one for all or one per cluster (a fleet's central Alertmanager).
+          const url = r.name === 'deadmans-switch' || String(r.name).startsWith('deadmans-switch-') ? (o.sinks.deadMansSwitchUrl ?? o.sinks.webhookUrl) : o.sinks.webhookUrl;
           if (x.url_file) x.url_file = secret(x.url_file, url, where);
           else x.url = url;
           const file = c.http_config?.authorization?.credentials_file;

@@ -4,6 +4,8 @@ import type { ObjectStorageConfig, StackConfig } from './config/types';
 import { OBJECT_STORAGE_SECRET_KEYS } from './config/types';
 import { alertmanagerInput, alertmanagerSecretKeys, SecretKeyRequirement } from './render/alertmanager';
 import { GRAFANA_DATABASE_SECRET_KEYS } from './render/grafana';
+import { FLEET_TLS_KEYS } from './config/fleet';
+import { FleetContext, remoteWorkloads } from './fleet/model';
 
 export type { SecretKeyRequirement } from './render/alertmanager';
 
@@ -37,8 +39,21 @@ function objectStorageKeys(o: ObjectStorageConfig): SecretKeyRequirement[] {
   }
 }
 
-/** Every Secret the environment's manifests reference, with its keys, in a fixed order. */
-export function stackSecrets(config: StackConfig): SecretRequirement[] {
+/** The keys of a fleet TLS Secret: a certificate, its key and the CA of the other side. */
+function tlsKeys(certificate: string, caOf: string): SecretKeyRequirement[] {
+  return [
+    { key: FLEET_TLS_KEYS.cert, description: certificate, file: true },
+    { key: FLEET_TLS_KEYS.key, description: `its private key (PEM)`, file: true },
+    { key: FLEET_TLS_KEYS.ca, description: `the CA (PEM) that signed the ${caOf} certificates`, file: true },
+  ];
+}
+
+/**
+ * Every Secret the environment's manifests reference, with its keys, in a fixed order. A
+ * fleet's cluster (`fleet`) also reads the TLS Secrets of the cross-cluster connections and,
+ * on the observer, the credentials of every cluster's bucket.
+ */
+export function stackSecrets(config: StackConfig, fleet?: FleetContext): SecretRequirement[] {
   const out: SecretRequirement[] = [];
   const add = (name: string, namespace: string, usedBy: string, keys: readonly SecretKeyRequirement[]) => {
     if (keys.length === 0) return;
@@ -52,7 +67,7 @@ export function stackSecrets(config: StackConfig): SecretRequirement[] {
   };
   const ns = config.namespace;
   const am = config.alertmanager;
-  if (am.enabled) add(am.receiversSecret.name, ns, 'alertmanager', alertmanagerSecretKeys(alertmanagerInput(am, '/secrets')));
+  if (am.enabled) add(am.receiversSecret.name, ns, 'alertmanager', alertmanagerSecretKeys(alertmanagerInput(am, '/secrets', { clusters: fleet?.fleet.clusters.map((c) => c.name) })));
   const g = config.grafana;
   if (g.enabled && config.prometheus.enabled) {
     add(g.adminSecret.name, ns, 'grafana', [
@@ -81,7 +96,39 @@ export function stackSecrets(config: StackConfig): SecretRequirement[] {
       { key: ELASTICSEARCH_SECRET_KEYS.password, description: 'Elasticsearch password' },
     ]);
   }
+  if (fleet) {
+    const self = fleet.self;
+    const { serverSecret, clientSecret } = fleet.fleet.tls;
+    const others = fleet.fleet.clusters.filter((c) => c.name !== self.name);
+    if (self.observer) {
+      for (const c of others) {
+        if (c.observerBucketSecret) add(c.observerBucketSecret, ns, `thanos (bucket of ${c.name})`, objectStorageKeys(c.objectStorage));
+      }
+    }
+    const serverNames = fleetServerNames(fleet);
+    if (serverNames.length > 0) {
+      const servers = self.observer ? ['alertmanager', 'loki'] : ['thanos-query'];
+      for (const s of servers) add(serverSecret, ns, s, tlsKeys(`the server certificate (PEM) for DNS names ${serverNames.join(', ')}`, 'client'));
+    }
+    const clients = [...(config.prometheus.enabled ? ['prometheus'] : []), ...(self.observer && remoteWorkloads(fleet.fleet).length ? ['thanos-query'] : []), ...(config.grafana.enabled ? ['grafana'] : [])];
+    for (const c of clients) add(clientSecret, ns, c, tlsKeys(`the client certificate (PEM) of cluster ${self.name}`, 'server'));
+    if (lc.enabled) add(clientSecret, agentsNamespace(ns), lc.kind, tlsKeys(`the client certificate (PEM) of cluster ${self.name}`, 'server'));
+  }
   return out;
+}
+
+/**
+ * The DNS names a cluster's server certificate must hold: the host names other clusters
+ * reach its endpoints at, and the in-cluster Service names its own clients verify (the
+ * observer's Prometheus, Grafana and collector connect to the Alertmanager and Loki Services).
+ */
+export function fleetServerNames(fleet: FleetContext): string[] {
+  const self = fleet.self;
+  if (self.observer) {
+    const ns = self.namespace;
+    return [...self.alertmanagers.map((e) => e.host), ...(self.loki ? [self.loki.host] : []), `alertmanager.${ns}.svc`, `loki.${ns}.svc`];
+  }
+  return self.storeApi ? [self.storeApi.host] : [];
 }
 
 /**
@@ -89,12 +136,12 @@ export function stackSecrets(config: StackConfig): SecretRequirement[] {
  * placeholders. `--from-literal` values are used as given; Alertmanager and Grafana trim
  * surrounding whitespace of the files they read, so a trailing newline does no harm there.
  */
-export function secretCommands(config: StackConfig): string {
-  return stackSecrets(config)
+export function secretCommands(config: StackConfig, fleet?: FleetContext): string {
+  return stackSecrets(config, fleet)
     .map((s) =>
       [
         `# ${s.name}: read by ${s.usedBy.join(', ')}`,
-        [`kubectl create secret generic ${s.name} --namespace ${s.namespace}`, ...s.keys.map((k) => `  --from-literal=${k.key}='<${k.description}>'`)].join(' \\\n'),
+        [`kubectl create secret generic ${s.name} --namespace ${s.namespace}`, ...s.keys.map((k) => `  --from-${k.file ? 'file' : 'literal'}=${k.key}='<${k.file ? `path to ${k.description}` : k.description}>'`)].join(' \\\n'),
       ].join('\n'),
     )
     .join('\n\n');

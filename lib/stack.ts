@@ -1,5 +1,7 @@
 import { Construct } from 'constructs';
-import type { StackConfig } from './config/types';
+import type { ObjectStorageConfig, StackConfig } from './config/types';
+import { FleetContext, remoteWorkloads, ResolvedFleetCluster } from './fleet/model';
+import { fleetAlerts } from './fleet/alerts';
 import { validateConfig } from './config/validate';
 import { ComponentChart, StackContext } from './k8s/component';
 import { selectorLabels } from './k8s/labels';
@@ -16,8 +18,31 @@ import { ExtraRulesChart } from './components/extra-rules';
 import { LokiChart } from './components/loki';
 import { GrafanaChart } from './components/grafana';
 import { LogCollectorChart } from './components/log-collector';
-import { THANOS_GRPC_PORT, ThanosCompactChart, ThanosQueryChart, ThanosStoreChart, thanosSidecar } from './components/thanos';
+import { THANOS_GRPC_PORT, ThanosBucket, ThanosCompactChart, ThanosQueryChart, ThanosStoreChart, thanosSidecar } from './components/thanos';
 import { KubeStateMetricsChart, NodeExporterChart } from './components/infrastructure-exporters';
+
+/** How a stack is built beyond its config. */
+export interface MonitoringStackOptions {
+  /**
+   * The stack is one cluster of a fleet (lib/fleet/model.ts `resolveFleet`): it wires the
+   * cross-cluster flows (StoreAPI gateway or global Query, alerts and logs to the observer)
+   * from the fleet's declarations. @default a single environment
+   */
+  readonly fleet?: FleetContext;
+}
+
+const cidrPeers = (cidrs: readonly string[]): Peer[] => cidrs.map((cidr) => ({ cidr }));
+
+/** A cluster's bucket as the observer reads it: with the Secret named for it in the observer. */
+function observerBucket(c: ResolvedFleetCluster): ThanosBucket {
+  const o = c.objectStorage;
+  let objectStorage: ObjectStorageConfig = o;
+  if (o.backend !== 'filesystem') {
+    const { credentialsSecret: _own, ...rest } = o;
+    objectStorage = (c.observerBucketSecret ? { ...rest, credentialsSecret: { name: c.observerBucketSecret } } : rest) as ObjectStorageConfig;
+  }
+  return { suffix: c.name, objectStorage, cluster: c.name };
+}
 
 /**
  * The whole stack of one environment: validates the config, then composes the
@@ -36,12 +61,21 @@ export class MonitoringStack extends Construct {
   readonly charts: readonly ComponentChart[];
   private readonly componentCharts: ComponentChart[] = [];
 
-  constructor(scope: Construct, id: string, config: StackConfig) {
+  constructor(scope: Construct, id: string, config: StackConfig, options: MonitoringStackOptions = {}) {
     super(scope, id);
     this.charts = this.componentCharts;
-    this.config = freezePlainData(validateConfig(config));
-    this.context = { config, rules: new RuleRegistry() };
+    const fleet = options.fleet;
+    this.config = freezePlainData(validateConfig(config, { lokiElsewhere: fleet !== undefined && !fleet.self.observer }));
+    this.context = { config, rules: new RuleRegistry(), fleet };
     const ctx = this.context;
+
+    // A fleet: who this cluster is, where the observer is, who the others are.
+    const self = fleet?.self;
+    const observer = fleet?.fleet.observer;
+    const tls = fleet?.fleet.tls;
+    // A workload cluster that is not the observer: alerts, logs and queries cross to the observer.
+    const remote = fleet !== undefined && !fleet.self.observer;
+    const others = fleet ? fleet.fleet.clusters.filter((c) => c.name !== fleet.self.name) : [];
 
     this.add(new NamespaceChart(this, ctx));
 
@@ -49,7 +83,9 @@ export class MonitoringStack extends Construct {
     // pods scrape every component, and so do the other Prometheus servers the config names
     // (e.g. an operator-managed one using the operator/ monitors), on the metrics ports only.
     const prometheusPods = { pods: selectorLabels(config, 'prometheus') };
+    // Grafana's pods, where it runs (a fleet's workload cluster has none).
     const grafanaPods = { pods: selectorLabels(config, 'grafana') };
+    const grafanaClients = config.grafana.enabled ? [grafanaPods] : [];
     const thanosQueryPods = { pods: selectorLabels(config, 'thanos-query') };
     const additionalScrapers: Peer[] = (config.network.additionalScrapers ?? []).map((s) => ({ namespace: s.namespace, pods: s.podLabels }));
     const scrapers: Peer[] = [prometheusPods, ...additionalScrapers];
@@ -61,43 +97,95 @@ export class MonitoringStack extends Construct {
     this.add(new KubernetesRulesChart(this, ctx));
     if (config.slos.declarations.length > 0) this.add(new SlosChart(this, ctx));
 
-    const alertmanager = config.alertmanager.enabled ? this.add(new AlertmanagerChart(this, ctx, { clients: [prometheusPods, grafanaPods], scrapers })) : undefined;
+    // The fleet's observer: its Alertmanager and Loki take the other clusters' alerts and
+    // logs over TLS with client certificates, each through its own load balancer.
+    const alertmanager = config.alertmanager.enabled
+      ? this.add(
+          new AlertmanagerChart(this, ctx, {
+            clients: [prometheusPods, ...grafanaClients],
+            scrapers,
+            fleet:
+              fleet && tls
+                ? { serverSecret: tls.serverSecret, clientSecret: tls.clientSecret, remoteClients: cidrPeers(others.flatMap((c) => c.egressCidrs)), endpoints: fleet.self.alertmanagers, clusters: fleet.fleet.clusters.map((c) => c.name) }
+                : undefined,
+          }),
+        )
+      : undefined;
 
     // Logs: Loki, and the collector that ships to it (or to Elasticsearch).
     const collectorPeer = LogCollectorChart.peerFor(config);
     const shipsToLoki = config.logCollector.enabled && config.logCollector.kind !== 'fluentd';
-    const loki = config.loki.enabled ? this.add(new LokiChart(this, ctx, { clients: [grafanaPods, ...(shipsToLoki ? [collectorPeer] : [])], scrapers })) : undefined;
-    if (config.logCollector.enabled) this.add(new LogCollectorChart(this, ctx, { loki: loki?.service, scrapers }));
+    const loki = config.loki.enabled
+      ? this.add(
+          new LokiChart(this, ctx, {
+            clients: [...grafanaClients, ...(shipsToLoki ? [collectorPeer] : [])],
+            scrapers,
+            fleet:
+              fleet && tls && fleet.self.loki
+                ? { serverSecret: tls.serverSecret, clientSecret: tls.clientSecret, remoteClients: cidrPeers(others.flatMap((c) => c.egressCidrs)), endpoint: fleet.self.loki, tenants: fleet.fleet.clusters.map((c) => c.name) }
+                : undefined,
+          }),
+        )
+      : undefined;
+    if (config.logCollector.enabled) {
+      this.add(
+        new LogCollectorChart(this, ctx, {
+          loki: loki?.service,
+          scrapers,
+          fleet:
+            fleet && tls
+              ? {
+                  clientSecret: tls.clientSecret,
+                  tenantId: fleet.self.name,
+                  remote: remote && observer?.loki ? { host: observer.loki.host, port: observer.loki.port, cidrs: observer.loadBalancerCidrs } : undefined,
+                }
+              : undefined,
+        }),
+      );
+    }
 
     // Metrics: Thanos store and compactor, Prometheus with the Thanos sidecar, Thanos query.
+    // In a fleet, the observer runs a store gateway and a compactor per cluster bucket, and
+    // a workload cluster none (its bucket is read by the observer's).
     const thanos = config.thanos.enabled;
-    const stores = thanos ? this.add(new ThanosStoreChart(this, ctx, { queriers: [thanosQueryPods], scrapers })) : undefined;
-    if (thanos) this.add(new ThanosCompactChart(this, ctx, { scrapers }));
+    const buckets: (ThanosBucket | undefined)[] = !thanos || remote ? [] : [undefined, ...others.map(observerBucket)];
+    const stores = buckets.map((bucket) => this.add(new ThanosStoreChart(this, ctx, { queriers: [thanosQueryPods], scrapers, bucket })));
+    for (const bucket of buckets) this.add(new ThanosCompactChart(this, ctx, { scrapers, bucket }));
 
     const prometheus = config.prometheus.enabled
       ? this.add(
           new PrometheusChart(this, ctx, {
-            queriers: [grafanaPods],
+            queriers: grafanaClients,
             scrapers: additionalScrapers,
             nodePorts: [KUBELET_PORT, ...(nodeExporter?.metricsPorts ?? [])],
             alertmanager: alertmanager?.alertmanagerRef,
-            sidecars: thanos ? [thanosSidecar(config, { storeApiClients: [thanosQueryPods] })] : [],
+            remoteAlertmanagers: remote && observer ? { targets: observer.alertmanagers, cidrs: observer.loadBalancerCidrs } : undefined,
+            clientTlsSecret: tls?.clientSecret,
+            sidecars: thanos ? [thanosSidecar(config, { storeApiClients: [thanosQueryPods], ownsObjstoreConfigMap: stores.length === 0 })] : [],
             // Targets the annotated-pods job cannot scrape (kube-state-metrics, node-exporter, ...).
             scrapeJobs: this.charts.flatMap((c) => c.scrapeJobs),
           }),
         )
       : undefined;
+    const remoteStores = fleet && fleet.self.observer ? remoteWorkloads(fleet.fleet) : [];
     const thanosQuery =
-      prometheus && stores
+      prometheus && thanos && (stores.length > 0 || remote)
         ? this.add(
             new ThanosQueryChart(this, ctx, {
               replicaLabel: prometheus.replicaLabel,
               sidecars: prometheus.headless.withPort('grpc', THANOS_GRPC_PORT),
-              stores: stores.grpc,
-              clients: [grafanaPods],
+              stores: stores.map((s) => s.grpc),
+              clients: grafanaClients,
               scrapers,
-              storeApiPods: [{ pods: prometheus.selector }, { pods: stores.selector }],
-              expectedEndpoints: config.prometheus.replicas + config.thanos.storeGateway.replicas + config.thanos.query.extraEndpoints.length,
+              storeApiPods: [{ pods: prometheus.selector }, ...stores.map((s) => ({ pods: s.selector }))],
+              expectedEndpoints: config.prometheus.replicas + stores.length * config.thanos.storeGateway.replicas + config.thanos.query.extraEndpoints.length + remoteStores.length,
+              remoteStores:
+                remoteStores.length > 0 && tls
+                  ? { clientSecret: tls.clientSecret, endpoints: remoteStores.map((c) => ({ cluster: c.name, host: c.storeApi!.host, port: c.storeApi!.port, cidrs: c.loadBalancerCidrs })) }
+                  : undefined,
+              gateway: remote && tls && self?.storeApi && observer ? { serverSecret: tls.serverSecret, remoteClients: cidrPeers(observer.egressCidrs), endpoint: self.storeApi } : undefined,
+              ruleGroups: remoteStores.length > 0 ? [fleetAlerts({ runbookBaseUrl: config.runbookBaseUrl, namespace: config.namespace, clusters: remoteStores.map((c) => c.name) })] : [],
+              alerts: fleet ? { buckets: stores.map((s, i) => ({ storeJob: s.componentName, compactJob: s.componentName.replace('thanos-store', 'thanos-compact'), cluster: buckets[i]?.cluster })) } : undefined,
             }),
           )
         : undefined;
@@ -106,7 +194,13 @@ export class MonitoringStack extends Construct {
       this.add(
         new GrafanaChart(this, ctx, {
           scrapers,
-          datasources: { thanosQuery: thanosQuery?.http, prometheus: prometheus.service, loki: loki?.service, alertmanager: alertmanager?.service },
+          datasources: {
+            thanosQuery: thanosQuery?.http,
+            prometheus: prometheus.service,
+            loki: loki?.service,
+            alertmanager: alertmanager?.service,
+            fleet: fleet && tls ? { clientSecret: tls.clientSecret, lokiTenants: fleet.fleet.clusters.map((c) => c.name) } : undefined,
+          },
         }),
       );
     }

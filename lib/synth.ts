@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync
 import { tmpdir } from 'os';
 import { basename, dirname, join, relative, resolve } from 'path';
 import type { StackConfig } from './config/types';
+import type { FleetConfig } from './config/fleet';
+import { FleetContext, fleetStackConfig, resolveFleet } from './fleet/model';
 import { MonitoringStack } from './stack';
 import { apiObjectJson } from './k8s/api-object-json';
 import { toYaml, toYamlDocuments } from './render/yaml';
@@ -26,8 +28,17 @@ export interface SynthOptions {
   readonly regenerateHint?: string;
 }
 
-function header(env: string, options: SynthOptions): string {
-  return `${GENERATED_HEADER} for environment "${env}". Do not edit: ${options.regenerateHint ?? "change the environment's config and synthesize again"}.\n`;
+/** How one environment is synthesized beyond its config and the synth's options. */
+export interface SynthesizeOptions extends SynthOptions {
+  /** The output folder (relative to the output root). @default the environment's name */
+  readonly dir?: string;
+  /** The stack is one cluster of a fleet. @default none */
+  readonly fleet?: FleetContext;
+}
+
+function header(env: string, options: SynthesizeOptions): string {
+  const what = options.fleet ? `cluster "${env}" of fleet "${options.fleet.fleet.name}"` : `environment "${env}"`;
+  return `${GENERATED_HEADER} for ${what}. Do not edit: ${options.regenerateHint ?? "change the environment's config and synthesize again"}.\n`;
 }
 
 /**
@@ -65,13 +76,14 @@ function checkKubernetesReadable(path: string, text: string): void {
 }
 
 /** Synthesizes one environment in memory (nothing is written). Throws on invalid config. */
-export function synthesizeEnvironment(config: StackConfig, options: SynthOptions = {}): OutputFiles {
+export function synthesizeEnvironment(config: StackConfig, options: SynthesizeOptions = {}): OutputFiles {
   const app = new App({ outdir: '.unused' });
-  const stack = new MonitoringStack(app, config.environment, config);
+  const stack = new MonitoringStack(app, config.environment, config, { fleet: options.fleet });
   const errors = app.node.findAll().flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
   if (errors.length > 0) throw new Error(`Validation failed:\n${errors.join('\n')}`);
 
-  const env = config.environment;
+  const env = options.dir ?? config.environment;
+  const head = header(config.environment, options);
   const files: OutputFiles = new Map();
   const core: string[] = [];
   const operator: string[] = [];
@@ -81,21 +93,21 @@ export function synthesizeEnvironment(config: StackConfig, options: SynthOptions
     const operatorObjects = objects.filter((o) => o.apiVersion.startsWith(OPERATOR_API_GROUP));
     const file = `${chart.componentName}.yaml`;
     if (coreObjects.length > 0) {
-      files.set(`${env}/${file}`, header(env, options) + toYamlDocuments(coreObjects));
+      files.set(`${env}/${file}`, head + toYamlDocuments(coreObjects));
       core.push(file);
     }
     if (operatorObjects.length > 0) {
-      files.set(`${env}/${OPERATOR_DIR}/${file}`, header(env, options) + toYamlDocuments(operatorObjects));
+      files.set(`${env}/${OPERATOR_DIR}/${file}`, head + toYamlDocuments(operatorObjects));
       operator.push(file);
     }
   });
   files.set(
     `${env}/kustomization.yaml`,
-    header(env, options) + toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...core].sort() }),
+    head + toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...core].sort() }),
   );
   files.set(
     `${env}/${OPERATOR_DIR}/kustomization.yaml`,
-    header(env, options) +
+    head +
       '# The prometheus-operator custom resources (ServiceMonitor, PodMonitor, PrometheusRule) of this\n' +
       '# environment. Apply them, after the core manifests in the folder above, only on clusters that\n' +
       '# run prometheus-operator: kubectl apply -k dist/' + env + '/' + OPERATOR_DIR + '\n' +
@@ -105,13 +117,42 @@ export function synthesizeEnvironment(config: StackConfig, options: SynthOptions
   return files;
 }
 
-/** Synthesizes every environment in memory; throws before anything is written. */
-export function synthesizeAll(configs: readonly StackConfig[], options: SynthOptions = {}): OutputFiles {
-  const names = configs.map((c) => c.environment);
+/**
+ * Synthesizes every cluster of a fleet in memory: `<fleet>/<cluster>/` with its
+ * kustomization and `operator/`, like an environment. Validates the whole fleet first;
+ * throws before anything is written.
+ */
+export function synthesizeFleet(fleet: FleetConfig, options: SynthOptions = {}): OutputFiles {
+  const resolved = resolveFleet(fleet);
+  const files: OutputFiles = new Map();
+  for (const self of resolved.clusters) {
+    const config = fleetStackConfig(fleet, self.name);
+    for (const [path, text] of synthesizeEnvironment(config, { ...options, dir: `${fleet.name}/${self.name}`, fleet: { fleet: resolved, self } })) files.set(path, text);
+  }
+  return files;
+}
+
+/** What the synth writes: environments, and fleets (a folder of clusters each). */
+export type SynthTarget = StackConfig | FleetConfig;
+
+export function isFleet(t: SynthTarget): t is FleetConfig {
+  return Array.isArray((t as FleetConfig).clusters);
+}
+
+/** The folders of the output, each with its kustomization: `staging`, `fleet/observer`, ... */
+export function outputFolders(files: OutputFiles): string[] {
+  const suffix = '/kustomization.yaml';
+  return [...files.keys()].filter((rel) => rel.endsWith(suffix) && !rel.endsWith(`/${OPERATOR_DIR}${suffix}`)).map((rel) => rel.slice(0, -suffix.length));
+}
+
+/** Synthesizes every environment and fleet in memory; throws before anything is written. */
+export function synthesizeAll(targets: readonly SynthTarget[], options: SynthOptions = {}): OutputFiles {
+  const names = targets.map((c) => (isFleet(c) ? c.name : c.environment));
   const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) throw new Error(`environment "${dup}" is configured twice; environment names must be unique`);
+  if (dup && targets.filter((t) => !isFleet(t) && t.environment === dup).length > 1) throw new Error(`environment "${dup}" is configured twice; environment names must be unique`);
+  if (dup) throw new Error(`"${dup}" names two environments or fleets (each names its folder of dist/); names must be unique`);
   const all: OutputFiles = new Map();
-  for (const config of configs) for (const [path, content] of synthesizeEnvironment(config, options)) all.set(path, content);
+  for (const target of targets) for (const [path, content] of isFleet(target) ? synthesizeFleet(target, options) : synthesizeEnvironment(target, options)) all.set(path, content);
   return new Map([...all.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
@@ -214,7 +255,7 @@ export function isCdk8sStdoutFolder(outdir: string): boolean {
  * kustomization files.
  */
 export function manifestStream(files: OutputFiles): string {
-  const envs = [...new Set([...files.keys()].map((rel) => rel.split('/')[0]))];
+  const envs = outputFolders(files);
   const parts: string[] = [];
   for (const env of envs) {
     const ofEnv = [...files.keys()].filter((rel) => rel.startsWith(`${env}/`) && !rel.endsWith('/kustomization.yaml'));
@@ -244,7 +285,7 @@ export interface RunSynthOptions extends SynthOptions {
  * (`CDK8S_OUTDIR`) when it runs the app; with `cdk8s synth --stdout` one file with every
  * manifest is written there (see `isCdk8sStdoutFolder`).
  */
-export function runSynth(configs: readonly StackConfig[], outdir: string, options: RunSynthOptions | ((text: string) => void) = {}): number {
+export function runSynth(configs: readonly SynthTarget[], outdir: string, options: RunSynthOptions | ((text: string) => void) = {}): number {
   const opts: RunSynthOptions = typeof options === 'function' ? { stderr: options } : options;
   const stderr = opts.stderr ?? ((t: string) => void process.stderr.write(t));
   const stdout = opts.stdout ?? ((t: string) => void process.stdout.write(t));
@@ -257,7 +298,7 @@ export function runSynth(configs: readonly StackConfig[], outdir: string, option
       return 0;
     }
     const report = writeOutput(outdir, files);
-    const envs = configs.map((c) => c.environment);
+    const envs = outputFolders(files);
     const width = Math.max(...envs.map((e) => e.length));
     const lines = envs.map((env) => {
       const ofEnv = [...files].filter(([rel]) => rel.startsWith(`${env}/`));
@@ -265,7 +306,7 @@ export function runSynth(configs: readonly StackConfig[], outdir: string, option
       return `  ${env.padEnd(width)}  ${ofEnv.length} files, ${objects} objects`;
     });
     stdout(
-      `synthesized ${envs.length} environment${envs.length === 1 ? '' : 's'} into ${outdir}/ in ${((Date.now() - started) / 1000).toFixed(2)} s:\n` +
+      `synthesized ${envs.length} ${configs.some(isFleet) ? 'folder' : 'environment'}${envs.length === 1 ? '' : 's'} into ${outdir}/ in ${((Date.now() - started) / 1000).toFixed(2)} s:\n` +
         lines.join('\n') +
         `\n  ${report.written.length} written, ${report.unchanged.length} unchanged, ${report.removed.length} removed\n`,
     );

@@ -277,12 +277,17 @@ describe('the cluster variable', () => {
     }
   });
 
-  it('filters every PromQL selector of every panel, annotation and variable by it; leaves LogQL alone', () => {
+  it('filters every PromQL selector of every panel, annotation and variable by it, and every LogQL stream selector but the namespace list', () => {
     let selectors = 0;
+    let streams = 0;
     for (const { spec } of all) {
       for (const q of dashboardQueries(spec.dashboard)) {
         if (q.language === 'logql') {
-          expect({ where: q.where, cluster: q.expr.includes('cluster') }).toEqual({ where: q.where, cluster: false });
+          // The log streams carry the collectors' cluster label (external_labels).
+          const stream = /\{[^}]*\}/.exec(q.expr);
+          if (!stream) continue; // label_values(namespace): every namespace Loki knows
+          streams += 1;
+          expect({ where: q.where, stream: stream[0].startsWith(`{${CLUSTER_MATCHER}, `) }).toEqual({ where: q.where, stream: true });
           continue;
         }
         if (q.where.endsWith(': variable cluster')) continue;
@@ -294,6 +299,7 @@ describe('the cluster variable', () => {
       }
     }
     expect(selectors).toBeGreaterThan(1000);
+    expect(streams).toBeGreaterThan(3);
   });
 
   it('adds the matcher from the parse tree: to each selector, never inside strings or twice', () => {

@@ -6,6 +6,7 @@ import { join } from 'path';
 import { connect as tlsConnect, TLSSocket } from 'tls';
 import { freePorts, GUARD_SCRIPT, startService, waitFor } from '../e2e/processes';
 import { decodeEncodedWords, decodeQuotedPrintable, parseMessage, Sinks } from '../e2e/sinks';
+import { about } from '../e2e/notifications';
 
 /** The e2e harness's own machinery: process guard, ports, polling, sinks. */
 
@@ -165,5 +166,34 @@ describe('sinks', () => {
     expect(decodeEncodedWords('=?UTF-8?b?w6k=?=')).toBe('é');
     expect(decodeQuotedPrintable('a=3Db=\r\nc')).toBe('a=bc');
     expect(parseMessage('Subject: a\r\n b\r\nTo: x\r\n\r\nbody').headers).toEqual({ subject: 'a b', to: 'x' });
+  });
+});
+
+describe('notifications about an alert', () => {
+  const slack = (title: string) => ({ kind: 'slack' as const, at: 0, key: '#c', problems: [], body: { attachments: [{ title }] } });
+  it('a Slack title names the alert, with or without the cluster it fired in', () => {
+    expect(about(slack('[FIRING:1] AppHttpAvailabilityBudgetBurn in prod-eu-1'), 'AppHttpAvailabilityBudgetBurn')).toBe(true);
+    expect(about(slack('[RESOLVED] AppHttpAvailabilityBudgetBurn'), 'AppHttpAvailabilityBudgetBurn')).toBe(true);
+    expect(about(slack('[FIRING:1] AppHttpAvailabilityBudgetBurnFast in prod-eu-1'), 'AppHttpAvailabilityBudgetBurn')).toBe(false);
+    expect(about(slack('[FIRING:1] Other in AppHttpAvailabilityBudgetBurn'), 'AppHttpAvailabilityBudgetBurn')).toBe(false);
+  });
+});
+
+describe('the dead man\'s switch sink', () => {
+  it('records a ping without credentials at /deadmans-switch, named by its receiver, apart from notifications', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switch-sink-'));
+    const sinks = new Sinks(dir, { pagerdutyRoutingKey: 'rk', webhookToken: 'tok', smtpPassword: 'pw' });
+    try {
+      const [http, smtp] = await freePorts(2);
+      await sinks.start({ http, smtp });
+      const body = { receiver: 'deadmans-switch-workload-a', status: 'firing', externalURL: 'http://am-0', alerts: [{ labels: { alertname: 'Watchdog', cluster: 'workload-a' } }] };
+      const res = await fetch(sinks.urls.deadmansSwitch, { method: 'POST', body: JSON.stringify(body) });
+      expect(res.status).toBe(200);
+      expect(sinks.deliveries).toEqual([]);
+      expect(sinks.pings.map(({ at: _, ...p }) => p)).toEqual([{ receiver: 'deadmans-switch-workload-a', status: 'firing', alertnames: ['Watchdog'], labels: [{ alertname: 'Watchdog', cluster: 'workload-a' }], sender: 'http://am-0' }]);
+    } finally {
+      await sinks.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

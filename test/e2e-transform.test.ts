@@ -249,6 +249,13 @@ describe('alertmanager.yml: receivers pointed at the sinks, routing unchanged', 
     expect(withSwitch.secretFiles['/r/etc/alertmanager/secrets/deadmans-switch.url']).toBe('http://127.0.0.1:1/switch');
   });
 
+  it('a fleet\'s central Alertmanager: each cluster\'s switch (deadmans-switch-<cluster>) pings the switch URL too', () => {
+    const observerText = findObject('fleet/observer', 'ConfigMap', 'alertmanager-config').data['alertmanager.yml'];
+    const l = localAlertmanagerConfig(parse(observerText), { sinks: { ...sinks, deadMansSwitchUrl: 'http://127.0.0.1:1/switch' }, secrets, groupWait: '1s', groupInterval: '1s', paths });
+    const switches = Object.entries(l.secretFiles).filter(([k]) => /deadmans-switch/.test(k));
+    expect(switches).toEqual(['observer', 'workload-a', 'workload-b'].map((c) => [`/r/etc/alertmanager/secrets/deadmans-switch-${c}.url`, 'http://127.0.0.1:1/switch']));
+  });
+
   it('shortens group_wait and group_interval where a route sets them; keeps repeat_interval, matchers and grouping', () => {
     const strip = (r: any): any => ({ ...r, group_wait: undefined, group_interval: undefined, routes: r.routes?.map(strip) });
     expect(strip(local.config.route)).toEqual(strip(rendered.route));

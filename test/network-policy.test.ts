@@ -1,10 +1,12 @@
 import type { StackConfig } from '../lib/config';
 import { synthesizeAll } from '../lib/synth';
-import { podId, simulateCluster, SimCluster, stackPods, WorldOptions } from './support/cluster-sim';
-import { describeFlow, expectedFlows, Flow } from './support/flows';
-import { allows, NetpolAnalyzer, parseConnections } from './support/netpol-analyzer';
+import { EXTERNAL_DNS_ANNOTATION } from '../lib/fleet/expose';
+import type { ResolvedFleetCluster } from '../lib/fleet/model';
+import { addressIn, podId, simulateCluster, SimCluster, stackPods, toServicePort, WorldOptions } from './support/cluster-sim';
+import { describeFlow, expectedFlows, Flow, InboundFlow } from './support/flows';
+import { allows, connectionsInclude, NetpolAnalyzer, nodeMatches, parseConnections } from './support/netpol-analyzer';
 import { policyProblems } from './support/netpol-check';
-import { ENVIRONMENTS, K8sObject, objectsOf } from './support/synth';
+import { ENVIRONMENTS, K8sObject, objectsOf, Output, OUTPUTS } from './support/synth';
 
 /**
  * The synthesized NetworkPolicies, checked as connections by np-guard's netpol-analyzer
@@ -267,4 +269,131 @@ describe('issue 15', () => {
       expect(allows(result, podId(grafana), { pod: podId(dns) }, 'UDP', 53)).toBe(true);
     });
   });
+});
+
+/**
+ * A fleet: each cluster's policies checked like an environment's, plus the flows between the
+ * clusters, derived from the clusters' configs as well. A host name of another cluster's
+ * endpoint (in an Alertmanager target, the collector's Loki URL, the observer's endpoint
+ * config) resolves to an address in that cluster's `loadBalancerCidrs`; on the other side the
+ * connection arrives from an address in the sending cluster's `egressCidrs`, at the pods of
+ * the LoadBalancer Service whose external-dns annotation names that host.
+ */
+describe('the fleet: every cluster\'s NetworkPolicies, with the flows between the clusters', () => {
+  const outputs = OUTPUTS.filter((o): o is Output & { fleet: NonNullable<Output['fleet']> } => o.fleet !== undefined);
+  const endpointHosts = (c: ResolvedFleetCluster) => [...(c.storeApi ? [c.storeApi.host] : []), ...c.alertmanagers.map((e) => e.host), ...(c.loki ? [c.loki.host] : [])];
+  // Each endpoint has its own load balancer: its own address in the cluster's load balancer range.
+  const nth = (cidr: string, i: number) => {
+    const [base] = cidr.split('/');
+    const n = base.split('.').reduce((x, o) => x * 256 + Number(o), 0) + 1 + i;
+    return [24, 16, 8, 0].map((b) => Math.floor(n / 2 ** b) % 256).join('.');
+  };
+  const hostAddress = new Map(outputs.flatMap((o) => endpointHosts(o.fleet.self).map((h, i) => [h, { cluster: o.fleet.self.name, ip: nth(o.fleet.self.loadBalancerCidrs[0], i) }] as const)));
+  interface FleetAnalysis extends Analysis {
+    readonly inbound: InboundFlow[];
+  }
+  const fleet = new Map<string, FleetAnalysis>();
+
+  beforeAll(async () => {
+    const sims = new Map<string, { o: (typeof outputs)[number]; cluster: SimCluster; flows: Flow[]; policies: K8sObject[] }>();
+    for (const o of outputs) {
+      const objects = objectsOf(o.dir).map((x) => x.object);
+      const remoteHosts = Object.fromEntries([...hostAddress].filter(([, v]) => v.cluster !== o.fleet.self.name).map(([h, v]) => [h, v.ip]));
+      const cluster = simulateCluster(o.config, objects, { remoteHosts });
+      sims.set(o.fleet.self.name, { o, cluster, flows: await expectedFlows(cluster), policies: objects.filter((x) => x.kind === 'NetworkPolicy') });
+    }
+    for (const [name, sim] of sims) {
+      const inbound: InboundFlow[] = [];
+      for (const [otherName, other] of sims) {
+        if (otherName === name) continue;
+        for (const f of other.flows) {
+          const host = 'ip' in f.to ? /^another cluster: (.+)$/.exec(f.to.what)?.[1] : undefined;
+          if (!host || hostAddress.get(host)?.cluster !== name) continue;
+          const svc = sim.cluster.services.find((x) => x.annotations[EXTERNAL_DNS_ANNOTATION] === host);
+          if (!svc) throw new Error(`${name}: no LoadBalancer Service for ${host}`);
+          const sp = svc.ports.find((p) => p.port === f.port);
+          if (!sp) throw new Error(`${name}: Service ${svc.name} has no port ${f.port} (${describeFlow(f)})`);
+          for (const cidr of other.o.fleet.self.egressCidrs) {
+            for (const r of toServicePort(sim.cluster, svc, sp)) {
+              if (!('pod' in r.to)) continue;
+              inbound.push({ from: { ip: addressIn(cidr), what: `cluster ${otherName}: ${podId(f.from)}` }, to: { pod: r.to.pod }, port: r.port, protocol: r.protocol, why: `${otherName}: ${f.why}` });
+            }
+          }
+        }
+      }
+      const a: FleetAnalysis = { config: sim.o.config, cluster: sim.cluster, flows: sim.flows, policies: sim.policies, analyzer: new NetpolAnalyzer(sim.cluster), inbound };
+      analyses.push(a);
+      fleet.set(name, a);
+    }
+  }, 600_000);
+
+  const cross = (a: FleetAnalysis) => [
+    ...a.flows.filter((f) => 'ip' in f.to && f.to.what.startsWith('another cluster: ')).map((f) => `${f.from.workload} -> ${(f.to as { what: string }).what.slice('another cluster: '.length)}:${f.port}`),
+  ];
+
+  test('the flows between the clusters are found in their configs: alerts and logs to the observer, the observer\'s queries to each gateway', () => {
+    expect(new Set(cross(fleet.get('workload-a')!))).toEqual(
+      new Set([
+        'StatefulSet/prometheus -> alertmanager-0.observer.example.com:9093',
+        'StatefulSet/prometheus -> alertmanager-1.observer.example.com:9093',
+        'StatefulSet/prometheus -> alertmanager-2.observer.example.com:9093',
+        'DaemonSet/alloy -> loki.observer.example.com:3100',
+      ]),
+    );
+    expect(new Set(cross(fleet.get('observer')!))).toEqual(new Set(['Deployment/thanos-query -> thanos.workload-a.example.com:10901', 'Deployment/thanos-query -> thanos.workload-b.example.com:10901']));
+    const inbound = (name: string) => new Set(fleet.get(name)!.inbound.map((f) => `${f.from.ip} -> ${podId(f.to.pod)}:${f.port}`));
+    // The observer: every Alertmanager replica and Loki, from each workload cluster's egress address.
+    expect(inbound('observer')).toEqual(
+      new Set(
+        ['198.51.100.17', '198.51.100.33'].flatMap((ip) => [
+          `${ip} -> monitoring/alertmanager-0:9093`,
+          `${ip} -> monitoring/alertmanager-1:9093`,
+          `${ip} -> monitoring/alertmanager-2:9093`,
+          `${ip} -> monitoring/loki-0:3100`,
+        ]),
+      ),
+    );
+    // A workload cluster: its gateway's replicas, from the observer's egress address.
+    expect(inbound('workload-a')).toEqual(new Set(['198.51.100.1 -> monitoring/thanos-query-0:10901', '198.51.100.1 -> monitoring/thanos-query-1:10901']));
+  });
+
+  test.each(['observer', 'workload-a', 'workload-b'])('%s: every needed flow, in the cluster and across, is allowed, and nothing else reaches the stack\'s pods', (name) => {
+    const a = fleet.get(name)!;
+    expect(policyProblems(a.cluster, a.flows, a.analyzer.run(a.policies), a.inbound)).toEqual([]);
+  });
+
+  test('an address outside the fleet\'s reaches no fleet port; another workload cluster does not reach a gateway', () => {
+    const reaches = (name: string, ip: string, pod: string, port: number) =>
+      fleet.get(name)!.analyzer.run(fleet.get(name)!.policies).connections.some((c) => nodeMatches(c.src, { ip }) && c.dst === pod && connectionsInclude(c.conn, 'TCP', port));
+    expect(reaches('observer', '198.51.100.17', 'monitoring/alertmanager-0', 9093)).toBe(true);
+    expect(reaches('observer', '192.0.2.200', 'monitoring/alertmanager-0', 9093)).toBe(false);
+    expect(reaches('observer', '198.51.100.17', 'monitoring/alertmanager-0', 9094)).toBe(false);
+    expect(reaches('observer', '198.51.100.17', 'monitoring/grafana-0', 3000)).toBe(false);
+    expect(reaches('workload-a', '198.51.100.1', 'monitoring/thanos-query-0', 10901)).toBe(true);
+    expect(reaches('workload-a', '198.51.100.33', 'monitoring/thanos-query-0', 10901)).toBe(false);
+    expect(reaches('workload-a', '198.51.100.1', 'monitoring/prometheus-0', 10901)).toBe(false);
+  });
+
+  test('the check sees a cross-cluster rule go: without the observer\'s addresses, the gateway refuses its queries', () => {
+    const a = fleet.get('workload-a')!;
+    const policies = a.policies.map((p) => structuredClone(p));
+    const query = policies.find((p) => p.metadata.name === 'thanos-query')!;
+    query.spec.ingress = query.spec.ingress.filter((r: { from?: { ipBlock?: unknown }[] }) => !(r.from ?? []).some((peer) => peer.ipBlock));
+    expect(policyProblems(a.cluster, a.flows, a.analyzer.run(policies), a.inbound)).toEqual([
+      expect.stringMatching(/^denied: 198\.51\.100\.1 \(cluster observer: monitoring\/thanos-query-0\) -> monitoring\/thanos-query-0 TCP\/10901/),
+      expect.stringMatching(/^denied: 198\.51\.100\.1 \(cluster observer: monitoring\/thanos-query-0\) -> monitoring\/thanos-query-1 TCP\/10901/),
+      expect.stringMatching(/^denied: 198\.51\.100\.1 \(cluster observer: monitoring\/thanos-query-1\) -> monitoring\/thanos-query-0 TCP\/10901/),
+      expect.stringMatching(/^denied: 198\.51\.100\.1 \(cluster observer: monitoring\/thanos-query-1\) -> monitoring\/thanos-query-1 TCP\/10901/),
+    ]);
+  });
+
+  test.each(['observer', 'workload-a'])('%s: removing any one rule, peer or port of the components that talk across clusters makes the check fail', async (name) => {
+    const a = fleet.get(name)!;
+    const crossing = new Set(['prometheus', 'thanos-query', 'alertmanager', 'loki', 'alloy']);
+    const variants = mutations(a.policies).filter((m) => [...crossing].some((c) => new RegExp(`(^| )[a-z-]+/${c}( |$)`).test(m.what)));
+    expect(variants.length).toBeGreaterThan(20);
+    const results = await a.analyzer.runAll(variants.map((m) => m.policies));
+    const survivors = variants.filter((_, i) => policyProblems(a.cluster, a.flows, results[i], a.inbound).length === 0).map((m) => m.what);
+    expect(survivors).toEqual([]);
+  }, 600_000);
 });

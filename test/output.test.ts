@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'fs';
 import { join, relative } from 'path';
 import { parse } from 'yaml';
 import { OPERATOR_DIR, synthesizeAll } from '../lib/synth';
-import { allObjects, describe as where, ENVIRONMENTS, freshSynth, objectsOf, REPO_SYNTH_OPTIONS } from './support/synth';
+import { allObjects, describe as where, ENVIRONMENTS, FLEETS, freshSynth, objectsOf, OUTPUTS, REPO_SYNTH_OPTIONS } from './support/synth';
 import { toolPath } from './support/tools';
 
 const ROOT = join(__dirname, '..');
@@ -24,8 +24,8 @@ describe('GitOps output', () => {
   });
 
   test('two synths are byte-identical (no timestamps, no random suffixes, stable order)', () => {
-    const a = synthesizeAll(ENVIRONMENTS, REPO_SYNTH_OPTIONS);
-    const b = synthesizeAll(ENVIRONMENTS, REPO_SYNTH_OPTIONS);
+    const a = synthesizeAll([...ENVIRONMENTS, ...FLEETS], REPO_SYNTH_OPTIONS);
+    const b = synthesizeAll([...ENVIRONMENTS, ...FLEETS], REPO_SYNTH_OPTIONS);
     expect([...b.entries()]).toEqual([...a.entries()]);
   });
 
@@ -36,7 +36,7 @@ describe('GitOps output', () => {
 });
 
 describe('layout and kustomize', () => {
-  test.each(ENVIRONMENTS.map((c) => c.environment))('%s: the core kustomization lists every core file and no custom resource', (env) => {
+  test.each(OUTPUTS.map((o) => o.dir))('%s: the core kustomization lists every core file and no custom resource', (env) => {
     const files = freshSynth();
     const kustomization = parse(files.get(`${env}/kustomization.yaml`)!);
     const core = [...files.keys()].filter((f) => f.startsWith(`${env}/`) && !f.startsWith(`${env}/${OPERATOR_DIR}/`) && !f.endsWith('kustomization.yaml')).map((f) => f.slice(env.length + 1));
@@ -46,7 +46,7 @@ describe('layout and kustomize', () => {
     }
   });
 
-  test.each(ENVIRONMENTS.map((c) => c.environment))('%s: the operator folder holds exactly the custom resources', (env) => {
+  test.each(OUTPUTS.map((o) => o.dir))('%s: the operator folder holds exactly the custom resources', (env) => {
     const files = freshSynth();
     const kustomization = parse(files.get(`${env}/${OPERATOR_DIR}/kustomization.yaml`)!);
     const crFiles = [...files.keys()].filter((f) => f.startsWith(`${env}/${OPERATOR_DIR}/`) && !f.endsWith('kustomization.yaml')).map((f) => f.slice(`${env}/${OPERATOR_DIR}/`.length));
@@ -56,7 +56,7 @@ describe('layout and kustomize', () => {
     }
   });
 
-  test.each(ENVIRONMENTS.map((c) => c.environment))('%s: `kustomize build` (what `kubectl apply -k` runs) builds the core and operator folders of the committed dist/', (env) => {
+  test.each(OUTPUTS.map((o) => o.dir))('%s: `kustomize build` (what `kubectl apply -k` runs) builds the core and operator folders of the committed dist/', (env) => {
     const kustomize = toolPath('kustomize');
     const count = (dir: string) => execFileSync(kustomize, ['build', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).split('\n').filter((l) => l.startsWith('kind: ')).length;
     const objects = objectsOf(env);
@@ -75,7 +75,7 @@ describe('labels and namespaces', () => {
   });
 
   const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PriorityClass']);
-  test.each(ENVIRONMENTS.map((c) => [c.environment, c] as const))('%s: every namespaced object is in a namespace of the stack', (env, config) => {
+  test.each(OUTPUTS.map((o) => [o.dir, o.config] as const))('%s: every namespaced object is in a namespace of the stack', (env, config) => {
     for (const o of objectsOf(env)) {
       if (clusterScoped.has(o.object.kind)) expect(o.object.metadata.namespace).toBeUndefined();
       else expect([config.namespace, `${config.namespace}-node-agents`]).toContain(o.object.metadata.namespace);

@@ -1,14 +1,15 @@
 import { environmentImages, IMAGES } from '../lib/images';
 import { agentsNamespace } from '../lib/components/namespace';
 import { checkPolicies, hasHostAccessException, isWorkload, Obj, PolicyContext, RULES, secretFindings } from '../lib/policy';
-import { ENVIRONMENTS, freshSynth, objectsOf } from './support/synth';
+import { freshSynth, objectsOf, OUTPUTS } from './support/synth';
 
 function context(env: string, objects: Obj[]): PolicyContext {
-  const config = ENVIRONMENTS.find((c) => c.environment === env)!;
-  return { objects, pinnedImages: environmentImages(config), agentsNamespace: agentsNamespace(config.namespace), requireSpread: env === 'production' };
+  const config = OUTPUTS.find((o) => o.dir === env)!.config;
+  // Zone spread is required where the config asks for it (production and the fleet's clusters).
+  return { objects, pinnedImages: environmentImages(config), agentsNamespace: agentsNamespace(config.namespace), requireSpread: config.scheduling.spreadAcrossZones };
 }
 
-describe.each(ENVIRONMENTS.map((c) => c.environment))('%s', (env) => {
+describe.each(OUTPUTS.map((o) => o.dir))('%s', (env) => {
   const objects = objectsOf(env).map((o) => o.object as Obj);
   const ctx = context(env, objects);
 

@@ -278,12 +278,54 @@ describe('renderAlertmanagerConfig', () => {
     });
   });
 
-  it('inhibition: critical silences warning and info, warning silences info (same alertname/namespace/service), InfoInhibitor silences info in its namespace', () => {
+  it('the Slack title and lines name the cluster (amtool template render), and PagerDuty\'s details carry it', () => {
+    const alertOf = (labels: Record<string, string>) => ({ status: 'firing', labels, annotations: { summary: 'Pods crash.' }, startsAt: '2024-01-01T00:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://p', fingerprint: 'f' });
+    const data = {
+      receiver: 'slack-critical',
+      status: 'firing',
+      alerts: [alertOf({ alertname: 'KubePodCrashLooping', cluster: 'workload-a', namespace: 'shop' }), alertOf({ alertname: 'KubePodCrashLooping', cluster: 'workload-a' })],
+      groupLabels: { alertname: 'KubePodCrashLooping', cluster: 'workload-a' },
+      commonLabels: { alertname: 'KubePodCrashLooping', cluster: 'workload-a' },
+      commonAnnotations: { summary: 'Pods crash.' },
+      externalURL: 'https://alertmanager.example.com',
+    };
+    const render = (text: string) =>
+      withFiles({ 'empty.tmpl': '', 'data.json': JSON.stringify(data) }, (dir) => amtool(['template', 'render', '--template.glob=empty.tmpl', '--template.data=data.json', `--template.text=${text}`], { cwd: dir }));
+    expect(render(SLACK_TEMPLATES.title).stdout).toBe('[FIRING:2] KubePodCrashLooping in workload-a');
+    expect(render(SLACK_TEMPLATES.text).stdout).toBe('*Pods crash.* (`workload-a/shop`)\n*Pods crash.* (`workload-a`)\n');
+    const pd = receiver(productionMinimal, 'pagerduty-critical').pagerduty_configs![0] as { details: Record<string, string> };
+    expect(render(pd.details.cluster).stdout).toBe('workload-a');
+  });
+
+  it('a fleet\'s central Alertmanager: one dead man\'s switch per cluster, each pinged by that cluster\'s Watchdog only (amtool)', () => {
+    const fleet: AlertmanagerConfigInput = { ...production, switchPerCluster: ['observer', 'workload-a', 'workload-b'] };
+    expect(checkConfig(alertmanagerConfigYaml(fleet)).status).toBe(0);
+    routeTest(fleet, ['alertname=Watchdog', 'cluster=workload-a'], ['deadmans-switch-workload-a']);
+    routeTest(fleet, ['alertname=Watchdog', 'cluster=observer'], ['deadmans-switch-observer']);
+    // A Watchdog of a cluster not in the fleet reaches no switch and no one else.
+    routeTest(fleet, ['alertname=Watchdog', 'cluster=elsewhere'], ['discard']);
+    expect(receiver(fleet, 'deadmans-switch-workload-b').webhook_configs![0]).toEqual({ url_file: `${SECRETS}/deadmans-switch-workload-b.url`, send_resolved: false });
+    expect(alertmanagerSecretKeys(fleet).filter((k) => k.key.startsWith('deadmans-switch')).map((k) => k.key)).toEqual(['deadmans-switch-observer.url', 'deadmans-switch-workload-a.url', 'deadmans-switch-workload-b.url']);
+    expect(receiversOf(fleet).map((r) => r.name)).not.toContain('deadmans-switch');
+    // Without a switch there is nothing to split.
+    expect(receiversOf({ ...staging, switchPerCluster: ['a'] }).map((r) => r.name).filter((n) => n.startsWith('deadmans'))).toEqual([]);
+    expect(() => renderAlertmanagerConfig({ ...production, receivers: [{ name: 'deadmans-switch-x', webhook: {} }], routes: [{ receiver: 'deadmans-switch-x', matchers: ['a="b"'] }] })).toThrow(/receivers\[0\]\.name: "deadmans-switch-x" is a built-in receiver/);
+  });
+
+  it('inhibition: critical silences warning and info, warning silences info (same alertname/cluster/namespace/service), InfoInhibitor silences info in its namespace of its cluster', () => {
     expect(renderAlertmanagerConfig(staging).inhibit_rules).toEqual([
-      { source_matchers: ['severity="critical"'], target_matchers: ['severity=~"warning|info"'], equal: ['alertname', 'namespace', 'service'] },
-      { source_matchers: ['severity="warning"'], target_matchers: ['severity="info"'], equal: ['alertname', 'namespace', 'service'] },
-      { source_matchers: ['alertname="InfoInhibitor"'], target_matchers: ['severity="info"'], equal: ['namespace'] },
+      { source_matchers: ['severity="critical"'], target_matchers: ['severity=~"warning|info"'], equal: ['alertname', 'cluster', 'namespace', 'service'] },
+      { source_matchers: ['severity="warning"'], target_matchers: ['severity="info"'], equal: ['alertname', 'cluster', 'namespace', 'service'] },
+      { source_matchers: ['alertname="InfoInhibitor"'], target_matchers: ['severity="info"'], equal: ['cluster', 'namespace'] },
     ]);
+  });
+
+  it('every built-in route groups by cluster: two clusters\' alerts never share a notification', () => {
+    const route = renderAlertmanagerConfig(productionMinimal).route as { group_by: string[]; routes: { receiver: string; matchers?: string[]; group_by?: string[] }[] };
+    expect(route.group_by).toContain('cluster');
+    const grouped = route.routes.filter((r) => r.group_by !== undefined && !(r.matchers ?? []).includes('alertname="Watchdog"'));
+    expect(grouped.length).toBeGreaterThan(3);
+    expect(grouped.filter((r) => !r.group_by!.includes('cluster')).map((r) => r.receiver)).toEqual([]);
   });
 
   it('grouping and timing per severity come from the input', () => {

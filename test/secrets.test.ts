@@ -5,7 +5,8 @@ import { production, staging } from '../lib/config';
 import type { StackConfig } from '../lib/config';
 import { secretCommands, stackSecrets } from '../lib/secrets';
 import { synthesizeEnvironment } from '../lib/synth';
-import { ENVIRONMENTS, objectsOf } from './support/synth';
+import { objectsOf, OUTPUTS } from './support/synth';
+import type { FleetContext } from '../lib/fleet/model';
 import type { K8sObject } from './support/synth';
 
 /** Every Secret key the objects reference: `namespace/secret/key`; a whole-Secret reference is `namespace/secret/*`. */
@@ -32,8 +33,8 @@ function referencedKeys(objects: readonly K8sObject[]): string[] {
   return [...out].sort();
 }
 
-function declaredKeys(config: StackConfig): string[] {
-  return stackSecrets(config)
+function declaredKeys(config: StackConfig, fleet?: FleetContext): string[] {
+  return stackSecrets(config, fleet)
     .flatMap((s) => s.keys.map((k) => `${s.namespace}/${s.name}/${k.key}`))
     .sort();
 }
@@ -47,10 +48,10 @@ function synthObjects(config: StackConfig): K8sObject[] {
 }
 
 describe('the Secrets an environment reads', () => {
-  it.each(ENVIRONMENTS.map((c) => [c.environment, c] as const))('%s: exactly the Secret keys the synthesized manifests reference, each mounted by key', (env, config) => {
-    const referenced = referencedKeys(objectsOf(env).map((o) => o.object));
+  it.each(OUTPUTS.map((o) => [o.dir, o] as const))('%s: exactly the Secret keys the synthesized manifests reference, each mounted by key', (env, o) => {
+    const referenced = referencedKeys(objectsOf(env).map((x) => x.object));
     expect(referenced.filter((k) => k.endsWith('/*'))).toEqual([]);
-    expect(referenced).toEqual(declaredKeys(config));
+    expect(referenced).toEqual(declaredKeys(o.config, o.fleet));
   });
 
   const variants: [string, StackConfig][] = [
@@ -91,11 +92,11 @@ describe('the Secrets an environment reads', () => {
     expect(referencedKeys(objects)).not.toEqual(declaredKeys(production));
   });
 
-  it.each(ENVIRONMENTS.map((c) => [c.environment, c] as const))('README "Secrets" shows what `npm run secrets -- %s` prints', (env, config) => {
+  it.each(OUTPUTS.map((o) => [o.dir, o] as const))('README shows what `npm run secrets -- %s` prints', (env, o) => {
     const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
     const m = new RegExp(`<!-- secrets:${env} -->\\n\`\`\`sh\\n([\\s\\S]*?)\\n\`\`\`\\n<!-- /secrets:${env} -->`).exec(readme);
     expect(m).not.toBeNull();
-    expect(m![1]).toBe(secretCommands(config));
+    expect(m![1]).toBe(secretCommands(o.config, o.fleet));
   });
 
   it('the commands name each Secret, its namespace and every key with a placeholder', () => {

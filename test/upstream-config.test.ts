@@ -9,7 +9,7 @@ import { IMAGES } from '../lib/images';
 import { AlloyExpr, alloyBlocks, type AlloyBlock, type AlloyValue } from '../lib/render/alloy';
 import { renderGrafanaIni } from '../lib/render/grafana';
 import { renderLokiConfig } from '../lib/render/loki';
-import { ENVIRONMENTS, K8sObject, objectsOf } from './support/synth';
+import { ENVIRONMENTS, FLEETS, K8sObject, fleetOutputs, objectsOf } from './support/synth';
 
 /**
  * Issue 16: Loki, Grafana and Alloy cannot be built or run on the project's machines (AGPL-3.0, or
@@ -33,10 +33,13 @@ function podSpec(o: K8sObject): any {
   return o.spec?.template?.spec;
 }
 
-function containersOf(image: string): { where: string; container: any; pod: any }[] {
+/** The folders of the example fleets' clusters (`fleet/observer`, ...). */
+const FLEET_DIRS = FLEETS.flatMap(fleetOutputs).map((o) => o.dir);
+
+function containersOf(image: string, dirs: readonly string[] = ENVIRONMENTS.map((e) => e.environment)): { where: string; container: any; pod: any }[] {
   const out: { where: string; container: any; pod: any }[] = [];
-  for (const env of ENVIRONMENTS) {
-    for (const { file, object } of objectsOf(env.environment)) {
+  for (const dir of dirs) {
+    for (const { file, object } of objectsOf(dir)) {
       const pod = podSpec(object);
       for (const c of pod?.containers ?? []) if (c.image === image) out.push({ where: `${file}: ${object.kind}/${object.metadata.name}`, container: c, pod });
     }
@@ -122,6 +125,30 @@ describe(`Loki ${IMAGES.loki}: loki.yaml and flags against the recorded 3.7 refe
       expect(container.command).toBeUndefined();
       for (const arg of container.args as string[]) expect(LOKI_FLAGS).toContain(arg.split('=')[0]);
     }
+  });
+
+  it("a fleet's central Loki (TLS with client certificates, a tenant per cluster): every key and flag is recorded", () => {
+    const found = containersOf(IMAGES.loki, FLEET_DIRS);
+    expect(found.length).toBeGreaterThan(0);
+    const checked: string[] = [];
+    for (const dir of FLEET_DIRS) {
+      const cm = objectsOf(dir).find((o) => o.object.kind === 'ConfigMap' && o.object.metadata.name === 'loki');
+      if (!cm) continue;
+      const config = parse(cm.object.data['loki.yaml']);
+      // the keys this test is about are there to be checked
+      expect(config.server.http_tls_config.client_auth_type).toBe('RequireAndVerifyClientCert');
+      expect(config.querier.multi_tenant_queries_enabled).toBe(true);
+      expect(config.auth_enabled).toBe(true);
+      expect({ dir, problems: lokiKeyProblems(config) }).toEqual({ dir, problems: [] });
+      checked.push(dir);
+    }
+    expect(checked.length).toBe(found.length);
+    for (const { container } of found) for (const arg of container.args as string[]) expect(LOKI_FLAGS).toContain(arg.split('=')[0]);
+    // and the TLS block is complete in the record: a misspelt key is reported
+    const config = parse(objectsOf(checked[0]).find((o) => o.object.kind === 'ConfigMap' && o.object.metadata.name === 'loki')!.object.data['loki.yaml']);
+    config.server.http_tls_config.client_ca = '/x';
+    expect(lokiKeyProblems(config)).toEqual(['server.http_tls_config.client_ca: not in the recorded Loki configuration reference']);
+    expect(LOKI_DEFAULTS.get('querier.multi_tenant_queries_enabled')).toBe('false');
   });
 
   it('runs as the image user (USER 10001 of cmd/loki/Dockerfile)', () => {
@@ -221,6 +248,25 @@ describe(`Alloy ${IMAGES.alloy}: config.alloy and flags against the recorded v1.
     ]);
   });
 
+  it("a fleet's collector (cluster label, tenant, client certificate to the central Loki) uses only recorded arguments", () => {
+    const fleetBlocks = alloyBlocks({
+      lokiPushUrl: 'https://loki.observer.example.com:3100/loki/api/v1/push',
+      podLogsDir: '/var/log/pods',
+      externalLabels: { cluster: 'workload-a' },
+      tenantId: 'workload-a',
+      tls: { caFile: '/etc/fleet-tls/client/ca.crt', certFile: '/etc/fleet-tls/client/tls.crt', keyFile: '/etc/fleet-tls/client/tls.key' },
+    });
+    const write = fleetBlocks.find((b) => b.name === 'loki.write')!;
+    const endpoint = write.body.find((x) => 'body' in x && x.name === 'endpoint') as AlloyBlock;
+    expect(endpoint.body.map((x) => ('body' in x ? x.name : x.attr))).toEqual(expect.arrayContaining(['tenant_id', 'tls_config']));
+    expect(alloyProblems(fleetBlocks)).toEqual([]);
+    // what the fleet's workload clusters deploy carries exactly these blocks
+    const deployed = FLEET_DIRS.flatMap((dir) => objectsOf(dir)).filter((o) => o.object.kind === 'ConfigMap' && o.object.metadata.name === 'alloy');
+    expect(deployed.length).toBeGreaterThan(0);
+    for (const cm of deployed) expect(cm.object.data['config.alloy']).toMatch(/tenant_id\s+= "[a-z0-9-]+"\n\s+tls_config \{/);
+    for (const { container } of containersOf(IMAGES.alloy, FLEET_DIRS)) for (const f of (container.args as string[]).slice(2)) expect(ALLOY_RUN_FLAGS).toContain(f.split('=')[0]);
+  });
+
   it('the DaemonSet runs `alloy run` with flags Alloy registers, and probes a path Alloy serves', () => {
     const found = containersOf(IMAGES.alloy);
     expect(found.length).toBeGreaterThan(0);
@@ -288,13 +334,20 @@ describe(`Grafana ${IMAGES.grafana}: grafana.ini, provisioning, dashboards and t
     expect(iniKeys('[plugins]\nenable_alpha_panels = true\n').filter((k) => !GRAFANA_INI.has(k))).toEqual(['plugins.enable_alpha_panels']);
   });
 
-  it.each(ENVIRONMENTS.map((e) => [e.environment] as const))('%s: datasource and dashboard-provider files use only recorded fields', (env) => {
+  const grafanaDirs = [...ENVIRONMENTS.map((e) => e.environment), ...FLEET_DIRS.filter((d) => objectsOf(d).some((o) => o.object.kind === 'ConfigMap' && o.object.metadata.name === 'grafana-datasources'))];
+
+  it('a fleet has a Grafana to check (its observer)', () => {
+    expect(grafanaDirs.length).toBeGreaterThan(ENVIRONMENTS.length);
+  });
+
+  it.each(grafanaDirs.map((d) => [d] as const))('%s: datasource and dashboard-provider files use only recorded fields', (env) => {
     const ds = parse(configMapData(env, 'grafana-datasources')['datasources.yaml']);
     expect(Object.keys(ds).filter((k) => !provisioningKeys('datasources').has(k))).toEqual([]);
     expect(ds.apiVersion).toBe(1);
     for (const d of ds.datasources) {
       expect(Object.keys(d).filter((k) => !provisioningKeys('datasource').has(k))).toEqual([]);
       expect(Object.keys(d.jsonData).filter((k) => !provisioningKeys('jsonData').has(k))).toEqual([]);
+      expect(Object.keys(d.secureJsonData ?? {}).filter((k) => !provisioningKeys('secureJsonData').has(k))).toEqual([]);
     }
     const dp = parse(configMapData(env, 'grafana-dashboard-providers')['dashboards.yaml']);
     expect(dp.apiVersion).toBe(1);
@@ -305,7 +358,7 @@ describe(`Grafana ${IMAGES.grafana}: grafana.ini, provisioning, dashboards and t
     }
   });
 
-  it.each(ENVIRONMENTS.map((e) => [e.environment] as const))('%s: every provisioned dashboard is classic JSON of a schemaVersion Grafana 13 migrates', (env) => {
+  it.each(grafanaDirs.map((d) => [d] as const))('%s: every provisioned dashboard is classic JSON of a schemaVersion Grafana 13 migrates', (env) => {
     const min = Number(grafanaValue('dashboard:schemaVersion.min'));
     const latest = Number(grafanaValue('dashboard:schemaVersion.latest'));
     const maps = objectsOf(env).filter((o) => o.object.kind === 'ConfigMap' && o.object.metadata.name.startsWith('grafana-dashboards-'));
@@ -373,13 +426,16 @@ function familyMetrics(expr: string): string[] {
   return [...code.matchAll(/\b((?:loki|alloy|grafana)_[a-z0-9_]+)\b/g)].map((m) => m[1].replace(/_(bucket|count|sum)$/, ''));
 }
 
+const hasGrafana = (dir: string) => objectsOf(dir).some((o) => o.object.kind === 'ConfigMap' && o.object.metadata.name === 'grafana-datasources');
+
 describe('metric names the rules and dashboards read exist in the pinned Loki, Alloy and Grafana', () => {
   const recorded = (name: string) =>
     name.startsWith('loki_write_') || name.startsWith('loki_process_') || name.startsWith('alloy_') ? ALLOY_METRICS.has(name) : name.startsWith('grafana_') ? GRAFANA_METRICS.has(name) : LOKI_METRICS.has(name);
 
-  it.each(ENVIRONMENTS.map((e) => [e.environment] as const))('%s', (env) => {
+  it.each([...ENVIRONMENTS.map((e) => e.environment), ...FLEET_DIRS].map((d) => [d] as const))('%s', (env) => {
     const names = new Set(deployedExprs(env).flatMap(familyMetrics));
-    expect(names.size).toBeGreaterThan(5);
+    // a workload cluster of a fleet runs no Loki or Grafana: only its collectors' metrics
+    expect(names.size).toBeGreaterThan(FLEET_DIRS.includes(env) && !hasGrafana(env) ? 2 : 5);
     expect([...names].filter((n) => !recorded(n)).sort()).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'child_process';
 import { imageTag } from '../scripts/tools/manifest';
-import { ENVIRONMENTS, K8sObject, objectsOf } from './support/synth';
+import { K8sObject, objectsOf, OUTPUTS } from './support/synth';
 import { pinnedTool, toolPath } from './support/tools';
 
 /**
@@ -35,7 +35,7 @@ const NOT_BUILDABLE: Record<string, string> = {
 };
 
 /** The stack's own exporter (its image is the environment's `exporter.image`): exporter/test checks its arguments. */
-const EXPORTER_REPOS = new Set(ENVIRONMENTS.filter((e) => e.exporter.image).map((e) => repository(e.exporter.image!)));
+const EXPORTER_REPOS = new Set(OUTPUTS.map((o) => o.config).filter((e) => e.exporter.image).map((e) => repository(e.exporter.image!)));
 
 interface ContainerCase {
   readonly where: string;
@@ -55,8 +55,8 @@ function podSpecOf(o: K8sObject): { containers?: any[]; initContainers?: any[] }
 function containerCases(): { checked: ContainerCase[]; unchecked: Set<string> } {
   const checked: ContainerCase[] = [];
   const unchecked = new Set<string>();
-  for (const env of ENVIRONMENTS) {
-    for (const { file, object } of objectsOf(env.environment)) {
+  for (const out of OUTPUTS) {
+    for (const { file, object } of objectsOf(out.dir)) {
       const spec = podSpecOf(object);
       if (!spec) continue;
       for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
@@ -98,7 +98,7 @@ function parse(binary: string, args: readonly string[]): { status: number | null
 const { checked, unchecked } = containerCases();
 
 describe('container flags, checked by the pinned binaries', () => {
-  it('covers every Prometheus-ecosystem container of both environments, and names the ones it cannot check', () => {
+  it('covers every Prometheus-ecosystem container of the environments and the fleet\'s clusters, and names the ones it cannot check', () => {
     expect(new Set(checked.map((c) => c.binary))).toEqual(new Set(Object.values(BINARY_OF_IMAGE)));
     expect([...unchecked].sort()).toEqual(
       ['docker.io/grafana/alloy', 'docker.io/grafana/grafana', 'docker.io/grafana/loki'].sort(),

@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import type { StorageConfig } from '../config/types';
+import { FLEET_TLS_KEYS } from '../config/fleet';
 import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { disruptionBudget } from '../k8s/disruption-budget';
@@ -58,7 +59,16 @@ export interface GrafanaDatasourceRefs {
   readonly prometheus: ServiceRef;
   readonly loki?: ServiceRef;
   readonly alertmanager?: ServiceRef;
+  /**
+   * Loki and Alertmanager require a client certificate (a fleet's observer): the Secret
+   * (keys `tls.crt`, `tls.key`, `ca.crt`), read into environment variables the
+   * provisioning file refers to; and Loki's tenants, queried together. @default none
+   */
+  readonly fleet?: { readonly clientSecret: string; readonly lokiTenants: readonly string[] };
 }
+
+/** The environment variables holding the fleet client certificate (PEM) in Grafana's container. */
+const CLIENT_TLS_ENV = { ca: 'FLEET_TLS_CA', cert: 'FLEET_TLS_CERT', key: 'FLEET_TLS_KEY' } as const;
 
 export interface GrafanaProps {
   /** Pods allowed to scrape Grafana's /metrics (the stack's Prometheus). */
@@ -156,12 +166,14 @@ export class GrafanaChart extends ComponentChart {
     const headlessName = 'grafana-headless';
 
     const ds = props.datasources;
+    const scheme = ds.fleet ? 'https' : 'http';
     const inputs: DatasourceInputs = {
       thanosQueryUrl: ds.thanosQuery?.url(),
       prometheusUrl: ds.prometheus.url(),
-      lokiUrl: ds.loki?.url(),
-      alertmanagerUrl: ds.alertmanager?.url(),
+      lokiUrl: ds.loki?.url(scheme),
+      alertmanagerUrl: ds.alertmanager?.url(scheme),
       scrapeInterval: ctx.config.prometheus.scrapeInterval,
+      ...(ds.fleet ? { clientTlsEnv: CLIENT_TLS_ENV, lokiTenants: ds.fleet.lokiTenants } : {}),
     };
     this.datasourcesYaml = renderDatasources(inputs);
     this.rootUrl = grafanaRootUrl(cfg);
@@ -280,6 +292,14 @@ export class GrafanaChart extends ComponentChart {
         { name: 'GF_PATHS_LOGS', value: '/tmp/grafana-logs' },
         // grafana.ini's ha_advertise_address reads it ($__env{POD_IP}).
         ...(clustered ? [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] : []),
+        // The client certificate the datasources file refers to (a fleet's Loki and Alertmanager).
+        ...(ds.fleet
+          ? ([
+              [CLIENT_TLS_ENV.ca, FLEET_TLS_KEYS.ca],
+              [CLIENT_TLS_ENV.cert, FLEET_TLS_KEYS.cert],
+              [CLIENT_TLS_ENV.key, FLEET_TLS_KEYS.key],
+            ] as const).map(([envName, key]) => ({ name: envName, valueFrom: { secretKeyRef: { name: ds.fleet!.clientSecret, key } } }))
+          : []),
       ],
       ports: [
         { name: GRAFANA_PORT_NAME, containerPort: GRAFANA_PORT },

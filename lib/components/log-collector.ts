@@ -9,6 +9,7 @@ import { apiServerEgress, endpointEgress, FlowRule, networkPolicy, Peer } from '
 import { HOST_STATE_ROOT, HostAccessException } from '../k8s/security';
 import type { ServiceRef } from '../k8s/service-ref';
 import { container, httpProbe } from '../k8s/workload';
+import { clientTlsFiles, tlsMount, tlsVolume } from '../fleet/tls';
 import { makeAlert } from '../observability/alerts/common';
 import type { AlertingRule, RuleGroup } from '../observability/rule-group';
 import { ScrapeTarget } from '../observability/scrape-target';
@@ -39,6 +40,17 @@ export interface LogCollectorProps {
   readonly scrapers: readonly Peer[];
   /** Receives the Promtail deprecation warning. @default console.warn */
   readonly warn?: (message: string) => void;
+  /**
+   * A fleet: push over HTTPS with the client certificate of `clientSecret` (a Secret of
+   * the node-agents namespace), as the tenant `tenantId`, to the observer's Loki: `loki`
+   * in the observer itself, or `remote` (its load balancer at `host:port`, in `cidrs`)
+   * from a workload cluster. @default none (plain HTTP to `loki`, one tenant)
+   */
+  readonly fleet?: {
+    readonly clientSecret: string;
+    readonly tenantId: string;
+    readonly remote?: { readonly host: string; readonly port: number; readonly cidrs: readonly string[] };
+  };
 }
 
 export interface CollectorAlertOptions {
@@ -194,9 +206,9 @@ export class LogCollectorChart extends ComponentChart {
     this.peer = { namespace, pods: this.selector };
 
     if (kind === 'promtail') (props.warn ?? ((m: string) => console.warn(m)))(PROMTAIL_DEPRECATION_WARNING);
-    if (kind !== 'fluentd' && !props.loki) throw new Error(`logCollector.kind: "${kind}" ships logs to Loki; pass the Loki ServiceRef as props.loki (is loki.enabled false?)`);
+    if (kind !== 'fluentd' && !props.loki && !props.fleet?.remote) throw new Error(`logCollector.kind: "${kind}" ships logs to Loki; pass the Loki ServiceRef as props.loki (is loki.enabled false?)`);
 
-    const spec = this.collectorSpec(kind, namespace, props.loki);
+    const spec = this.collectorSpec(kind, namespace, props.loki, props.fleet);
 
     this.scrapeTarget = new ScrapeTarget({ name, port: spec.port, portName: METRICS_PORT_NAME });
     const annotations = { ...this.addScrapeTarget(this.scrapeTarget, { namespace }), 'checksum/config': createHash('sha256').update(spec.configText).digest('hex') };
@@ -275,6 +287,7 @@ export class LogCollectorChart extends ComponentChart {
                 { name: 'config', mountPath: spec.configDir, readOnly: true },
                 ...spec.hostDirs.map((dir) => ({ name: hostVolumeName(dir), mountPath: dir, readOnly: true })),
                 ...spec.writable.map((w) => ({ name: w.name, mountPath: w.mountPath })),
+                ...(props.fleet ? [tlsMount('client')] : []),
               ],
             }),
           ],
@@ -284,6 +297,7 @@ export class LogCollectorChart extends ComponentChart {
             ...spec.writable.map((w) =>
               w.onNode ? { name: w.name, hostPath: { path: stateDir(w), type: 'DirectoryOrCreate' } } : { name: w.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(w.sizeLimit) } },
             ),
+            ...(props.fleet ? [tlsVolume('client', props.fleet.clientSecret)] : []),
           ],
         }),
       },
@@ -302,10 +316,21 @@ export class LogCollectorChart extends ComponentChart {
     });
   }
 
-  private collectorSpec(kind: LogCollectorKind, namespace: string, loki: ServiceRef | undefined): CollectorSpec {
+  private collectorSpec(kind: LogCollectorKind, namespace: string, loki: ServiceRef | undefined, fleet: LogCollectorProps['fleet']): CollectorSpec {
     const cfg = this.config.logCollector;
-    const lokiEgress: FlowRule[] = loki ? [{ peers: [{ namespace: loki.namespace, pods: loki.podSelector }], ports: [{ port: loki.port }] }] : [];
-    const pushUrl = loki?.url('http', '/loki/api/v1/push') ?? '';
+    const remote = fleet?.remote;
+    const lokiEgress: FlowRule[] = remote
+      ? [{ peers: remote.cidrs.map((cidr) => ({ cidr })), ports: [{ port: remote.port }] }]
+      : loki
+        ? [{ peers: [{ namespace: loki.namespace, pods: loki.podSelector }], ports: [{ port: loki.port }] }]
+        : [];
+    const pushPath = '/loki/api/v1/push';
+    const pushUrl = remote ? `https://${remote.host}:${remote.port}${pushPath}` : (loki?.url(fleet ? 'https' : 'http', pushPath) ?? '');
+    // Every stream carries the cluster, like every series; in a fleet, the tenant is the cluster too.
+    const client = {
+      externalLabels: { cluster: this.config.cluster },
+      ...(fleet ? { tenantId: fleet.tenantId, tls: clientTlsFiles() } : {}),
+    };
     const tmp = { name: 'tmp', mountPath: '/tmp', sizeLimit: '64Mi' };
     switch (kind) {
       case 'alloy':
@@ -317,7 +342,7 @@ export class LogCollectorChart extends ComponentChart {
           readyPath: '/-/ready',
           livePath: '/-/ready',
           configKey: 'config.alloy',
-          configText: renderAlloyConfig({ lokiPushUrl: pushUrl, podLogsDir: POD_LOGS_DIR }),
+          configText: renderAlloyConfig({ lokiPushUrl: pushUrl, podLogsDir: POD_LOGS_DIR, ...client }),
           configDir: '/etc/alloy',
           // --storage.path holds the components' state: loki.source.file's positions.
           writable: [{ name: 'data', mountPath: '/var/lib/alloy/data', sizeLimit: '1Gi', onNode: true }, tmp],
@@ -335,7 +360,7 @@ export class LogCollectorChart extends ComponentChart {
           readyPath: '/ready',
           livePath: '/ready',
           configKey: 'promtail.yaml',
-          configText: renderPromtailYaml({ lokiPushUrl: pushUrl, podLogsDir: POD_LOGS_DIR }),
+          configText: renderPromtailYaml({ lokiPushUrl: pushUrl, podLogsDir: POD_LOGS_DIR, ...client }),
           configDir: '/etc/promtail',
           writable: [{ name: 'positions', mountPath: PROMTAIL_POSITIONS_DIR, sizeLimit: '64Mi', onNode: true }, tmp],
           hostDirs: [POD_LOGS_DIR],

@@ -5,7 +5,9 @@ import { IMAGES } from '../images';
 import { ComponentChart, StackContext } from '../k8s/component';
 import { endpointEgress, hostPortEndpoint, networkPolicy, Peer } from '../k8s/network-policy';
 import { ServiceRef } from '../k8s/service-ref';
-import { container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
+import { container, httpProbe, tcpProbe, volumeClaimTemplate } from '../k8s/workload';
+import { tlsFiles, tlsMount, tlsVolume } from '../fleet/tls';
+import { fleetLoadBalancer } from '../fleet/expose';
 import { makeAlert } from '../observability/alerts/common';
 import type { RuleGroup } from '../observability/rule-group';
 import { ScrapeTarget } from '../observability/scrape-target';
@@ -22,6 +24,20 @@ export interface LokiProps {
   readonly clients: readonly Peer[];
   /** Pods allowed to scrape Loki's /metrics (the stack's Prometheus). */
   readonly scrapers: readonly Peer[];
+  /**
+   * The central Loki of a fleet (its observer): HTTPS only, accepting only clients with a
+   * certificate signed by the `ca.crt` of `serverSecret`; one tenant per cluster
+   * (`tenants`); the other clusters' collectors from `remoteClients`, through a LoadBalancer
+   * Service at `endpoint`. In-cluster clients (Grafana, the collector, Prometheus) present
+   * the certificate of `clientSecret`. @default none (plain HTTP, one tenant, in-cluster)
+   */
+  readonly fleet?: {
+    readonly serverSecret: string;
+    readonly clientSecret: string;
+    readonly remoteClients: readonly Peer[];
+    readonly endpoint: { readonly host: string; readonly port: number };
+    readonly tenants: readonly string[];
+  };
 }
 
 export interface LokiAlertOptions {
@@ -114,15 +130,29 @@ export class LokiChart extends ComponentChart {
   readonly scrapeTarget: ScrapeTarget;
   /** Peer selecting Loki's pods from another namespace. */
   readonly peer: Peer;
+  /** The name in-cluster clients verify its certificate as (a fleet's central Loki). */
+  readonly tlsServerName?: string;
+  /** The tenants (a fleet's clusters), for queries across them. */
+  readonly tenants?: readonly string[];
 
   constructor(scope: Construct, ctx: StackContext, props: LokiProps) {
     super(scope, ctx, 'loki', 'logs');
     const cfg = ctx.config.loki;
     const name = 'loki';
-    const configText = renderLokiYaml({ retention: cfg.retention, limits: cfg.limits, objectStorage: cfg.objectStorage });
+    const fleet = props.fleet;
+    const server = tlsFiles('server');
+    const configText = renderLokiYaml({
+      retention: cfg.retention,
+      limits: cfg.limits,
+      objectStorage: cfg.objectStorage,
+      ...(fleet ? { tls: { certFile: server.certFile, keyFile: server.keyFile, clientCaFile: server.caFile }, multiTenant: true } : {}),
+    });
     const credentials = lokiStorageCredentials(cfg.objectStorage);
+    // In-cluster clients verify the server certificate by the Service's name.
+    this.tlsServerName = fleet ? `${name}.${this.ns}.svc` : undefined;
+    this.tenants = fleet ? [...fleet.tenants] : undefined;
 
-    this.scrapeTarget = new ScrapeTarget({ name, port: LOKI_HTTP_PORT, portName: LOKI_HTTP_PORT_NAME });
+    this.scrapeTarget = new ScrapeTarget({ name, port: LOKI_HTTP_PORT, portName: LOKI_HTTP_PORT_NAME, ...(fleet ? { tls: { secretName: fleet.clientSecret, serverName: this.tlsServerName! } } : {}) });
     const annotations = {
       ...this.addScrapeTarget(this.scrapeTarget),
       'checksum/config': createHash('sha256').update(configText).digest('hex'),
@@ -137,10 +167,12 @@ export class LokiChart extends ComponentChart {
       { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
       { name: 'storage', mountPath: LOKI_DATA_DIR },
       { name: 'tmp', mountPath: '/tmp' },
+      ...(fleet ? [tlsMount('server')] : []),
     ];
     const volumes: k8s.Volume[] = [
       { name: 'config', configMap: { name } },
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+      ...(fleet ? [tlsVolume('server', fleet.serverSecret)] : []),
     ];
     if (credentials.secretVolume) {
       const s = credentials.secretVolume;
@@ -175,11 +207,14 @@ export class LokiChart extends ComponentChart {
                 { name: LOKI_GRPC_PORT_NAME, containerPort: LOKI_GRPC_PORT },
               ],
               resources: cfg.resources,
-              // HTTP probes only: recent Loki images have no shell for exec probes.
-              readinessProbe: httpProbe({ path: '/ready', port: LOKI_HTTP_PORT_NAME, initialDelaySeconds: 15, periodSeconds: 10 }),
+              // HTTP probes only: recent Loki images have no shell for exec probes. With TLS
+              // that requires a client certificate (a fleet's Loki) the kubelet cannot pass
+              // the handshake: the probes check the port, so a Loki replaying its WAL is
+              // counted ready (pushes get 503 and the collectors retry).
+              readinessProbe: fleet ? tcpProbe(LOKI_HTTP_PORT_NAME, 10) : httpProbe({ path: '/ready', port: LOKI_HTTP_PORT_NAME, initialDelaySeconds: 15, periodSeconds: 10 }),
               // Liveness asks whether the HTTP server answers, not /ready: a long WAL replay
               // keeps /ready at 503 and must not get the pod killed.
-              livenessProbe: httpProbe({ path: '/metrics', port: LOKI_HTTP_PORT_NAME, periodSeconds: 20, failureThreshold: 6 }),
+              livenessProbe: fleet ? tcpProbe(LOKI_HTTP_PORT_NAME, 20, 6) : httpProbe({ path: '/metrics', port: LOKI_HTTP_PORT_NAME, periodSeconds: 20, failureThreshold: 6 }),
               volumeMounts,
             }),
           ],
@@ -214,6 +249,17 @@ export class LokiChart extends ComponentChart {
 
     this.service = new ServiceRef(name, this.ns, LOKI_HTTP_PORT, LOKI_HTTP_PORT_NAME, this.selector);
     this.peer = { namespace: this.ns, pods: this.selector };
+    if (fleet) {
+      fleetLoadBalancer(this, 'service-fleet', {
+        name: `${name}-fleet`,
+        namespace: this.ns,
+        host: fleet.endpoint.host,
+        selector: this.selector,
+        port: fleet.endpoint.port,
+        portName: LOKI_HTTP_PORT_NAME,
+        targetPort: LOKI_HTTP_PORT_NAME,
+      });
+    }
 
     // Single binary: its components talk over 127.0.0.1 (not subject to NetworkPolicy),
     // so only the HTTP API is opened, and only to the listed clients and scrapers.
@@ -222,7 +268,7 @@ export class LokiChart extends ComponentChart {
       name,
       namespace: this.ns,
       podSelector: this.selector,
-      ingress: [{ peers: props.clients, ports: [{ port: LOKI_HTTP_PORT }] }, this.scrapeIngress(props.scrapers)],
+      ingress: [{ peers: [...props.clients, ...(fleet?.remoteClients ?? [])], ports: [{ port: LOKI_HTTP_PORT }] }, this.scrapeIngress(props.scrapers)],
       egress: storagePort === undefined ? [] : endpointEgress(ctx.config, [cfg.objectStorage.backend === 's3' ? hostPortEndpoint(cfg.objectStorage.endpoint, storagePort) : { host: cfg.objectStorage.backend, port: storagePort }]),
     });
   }

@@ -11,6 +11,7 @@ import { configReloaderAlerts } from '../observability/alerts/stack';
 import { ServiceRef } from '../k8s/service-ref';
 import { CONFIG_RELOADER_PORT, CONFIG_RELOADER_PORT_NAME, configReloader, container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { stackSelector } from '../k8s/labels';
+import { clientTlsFiles, tlsMount, tlsVolume } from '../fleet/tls';
 import { ScrapeTarget } from '../observability/scrape-target';
 import type { RemoteWriteConfig, StackConfig } from '../config/types';
 import * as mon from '../../imports/monitoring.coreos.com';
@@ -65,6 +66,8 @@ export interface PrometheusSidecar {
   readonly servicePorts: readonly { readonly name: string; readonly port: number; readonly clients: readonly Peer[] }[];
   /** Outbound flows the sidecar needs (object storage). */
   readonly egress: readonly FlowRule[];
+  /** ConfigMaps the sidecar reads that no other component writes (written with Prometheus). @default none */
+  readonly configMaps?: readonly { readonly name: string; readonly data: Record<string, string> }[];
 }
 
 export interface PrometheusProps {
@@ -80,6 +83,18 @@ export interface PrometheusProps {
   readonly scrapers: readonly Peer[];
   /** Ports Prometheus scrapes on node addresses: the kubelet's, host-network exporters'. */
   readonly nodePorts: readonly number[];
+  /**
+   * The Alertmanager replicas of another cluster (a fleet's observer), each at its own
+   * `host:port`, over HTTPS with the client certificate (`clientTlsSecret`); `cidrs` is
+   * where their load balancers are. @default none
+   */
+  readonly remoteAlertmanagers?: { readonly targets: readonly { readonly host: string; readonly port: number }[]; readonly cidrs: readonly string[] };
+  /**
+   * A Secret with a client certificate (keys `tls.crt`, `tls.key`, `ca.crt`), mounted at
+   * lib/fleet/tls.ts's CLIENT_TLS_DIR: what the remote Alertmanagers and TLS scrape targets
+   * (a fleet's observer's Alertmanager and Loki) are reached with. @default none
+   */
+  readonly clientTlsSecret?: string;
 }
 
 /** The config reloaders of every pod of the stack (Prometheus, Alertmanager): one job, `config-reloader`. */
@@ -206,6 +221,7 @@ export class PrometheusChart extends ComponentChart {
       evaluationInterval: cfg.evaluationInterval,
       ruleFiles: [`${RULES_DIR}/*.yaml`],
       alertmanagers: props.alertmanager ? [props.alertmanager] : [],
+      staticAlertmanagers: props.remoteAlertmanagers ? [{ targets: props.remoteAlertmanagers.targets.map((t) => `${t.host}:${t.port}`), tls: clientTlsFiles() }] : undefined,
       kubelet: { enabled: k8sParts.kubelet ?? true, tls: k8sParts.kubeletTls ?? 'insecure-skip-verify' },
       clusterComponents: { apiServer: k8sParts.apiServer, coreDns: k8sParts.coreDns, controllerManager: k8sParts.controllerManager, scheduler: k8sParts.scheduler },
       podScrapeJobs: [
@@ -262,6 +278,7 @@ export class PrometheusChart extends ComponentChart {
 
     // ---- Config and rules.
     new k8s.KubeConfigMap(this, 'config', { metadata: this.meta('prometheus-config'), data: { 'prometheus.yml': this.configYaml } });
+    for (const cm of sidecars.flatMap((sc) => sc.configMaps ?? [])) new k8s.KubeConfigMap(this, `configmap-${cm.name}`, { metadata: this.meta(cm.name), data: cm.data });
 
     const args = [
       `--config.file=${CONFIG_DIR}/prometheus.yml`,
@@ -290,6 +307,7 @@ export class PrometheusChart extends ComponentChart {
         { name: 'rules', mountPath: RULES_DIR, readOnly: true },
         { name: 'data', mountPath: DATA_DIR },
         ...secretNames.map((secret, i) => ({ name: `secret-${i + 1}`, mountPath: `${PROMETHEUS_SECRETS_DIR}/${secret}`, readOnly: true })),
+        ...(props.clientTlsSecret ? [tlsMount('client')] : []),
       ],
     });
     const reloader = configReloader({
@@ -321,6 +339,7 @@ export class PrometheusChart extends ComponentChart {
             { name: 'rules', configMap: { name: 'prometheus-rules' } },
             ...sidecars.flatMap((s) => s.volumes),
             ...secretNames.map((secret, i) => ({ name: `secret-${i + 1}`, secret: { secretName: secret, defaultMode: 0o440 } })),
+            ...(props.clientTlsSecret ? [tlsVolume('client', props.clientTlsSecret)] : []),
           ],
         }),
         volumeClaimTemplates: [volumeClaimTemplate('data', cfg.storage)],
@@ -386,6 +405,8 @@ export class PrometheusChart extends ComponentChart {
         ...sidecars.flatMap((s) => s.egress),
         // Remote-write receivers and static targets of extra scrape configs outside the cluster.
         ...(outsidePorts(ctx.config).length > 0 ? [externalEgress(ctx.config, outsidePorts(ctx.config))] : []),
+        // The remote Alertmanagers, at their load balancers.
+        ...(props.remoteAlertmanagers ? [{ peers: props.remoteAlertmanagers.cidrs.map((cidr) => ({ cidr })), ports: [...new Set(props.remoteAlertmanagers.targets.map((t) => t.port))].map((port) => ({ port })) }] : []),
       ],
     });
   }

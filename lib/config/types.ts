@@ -257,7 +257,7 @@ export interface AlertmanagerRouteConfig {
    * table. @default false (an alert that matches stops here)
    */
   readonly continue?: boolean;
-  /** Labels that group alerts into one notification; `['...']` disables grouping. @default the parent route's (root: `alertname`, `namespace`, `service`) */
+  /** Labels that group alerts into one notification; `['...']` disables grouping. @default the parent route's (root: `alertname`, `cluster`, `namespace`, `service`) */
   readonly groupBy?: readonly string[];
   /** @default the parent route's (root: `25s`) */
   readonly groupWait?: string;

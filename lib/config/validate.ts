@@ -433,7 +433,7 @@ export function schemaProblems(config: unknown): ConfigProblem[] {
  * from the types (unknown, missing and mistyped fields), then, when the shape is right, the
  * values (formats, ranges, and what one field requires of another).
  */
-export function configProblems(config: StackConfig): ConfigProblem[] {
+export function configProblems(config: StackConfig, options: ValidationOptions = {}): ConfigProblem[] {
   const shape = schemaProblems(config);
   if (shape.length > 0) return shape;
   const c = new Checker();
@@ -586,7 +586,7 @@ export function configProblems(config: StackConfig): ConfigProblem[] {
         c.secret('logCollector.elasticsearch.credentialsSecret', lc.elasticsearch.credentialsSecret);
       }
     }
-    if (lc.enabled && lc.kind !== 'fluentd' && !l.enabled) {
+    if (lc.enabled && lc.kind !== 'fluentd' && !l.enabled && !options.lokiElsewhere) {
       c.add('logCollector.kind', `"${lc.kind}" ships logs to Loki, which is disabled; enable loki, choose "fluentd", or disable the collector`);
     }
   }
@@ -806,9 +806,15 @@ function extraRuleGroupProblems(c: Checker, config: StackConfig): void {
   });
 }
 
+/** What the config alone does not say (a fleet's clusters). */
+export interface ValidationOptions {
+  /** The log collector ships to a Loki of another cluster (a fleet's workload cluster). @default false */
+  readonly lokiElsewhere?: boolean;
+}
+
 /** Throws ConfigValidationError listing every problem; returns the config when valid. */
-export function validateConfig(config: StackConfig): StackConfig {
-  const problems = configProblems(config);
+export function validateConfig(config: StackConfig, options: ValidationOptions = {}): StackConfig {
+  const problems = configProblems(config, options);
   if (problems.length > 0) throw new ConfigValidationError(String(config.environment), problems);
   return config;
 }

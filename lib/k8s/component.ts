@@ -2,6 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-27';
 import type { StackConfig } from '../config/types';
+import type { FleetContext } from '../fleet/model';
 import { PrometheusRule } from '../../imports/monitoring.coreos.com';
 import { RuleGroup, ruleFileGroup } from '../observability/rule-group';
 import { RuleRegistry, splitRuleGroups } from '../observability/rule-registry';
@@ -18,6 +19,8 @@ export const PROMETHEUS_RULE_MAX_BYTES = 160 * 1024;
 export interface StackContext {
   readonly config: StackConfig;
   readonly rules: RuleRegistry;
+  /** The fleet this stack is a cluster of. @default none (a single environment) */
+  readonly fleet?: FleetContext;
 }
 
 /**

@@ -37,6 +37,16 @@ export function httpProbe(p: HttpProbeSpec): k8s.Probe {
   };
 }
 
+/** A probe that opens a TCP connection to the port (for a server whose HTTP endpoints need a client certificate). */
+export function tcpProbe(port: string | number, periodSeconds = 10, failureThreshold = 3): k8s.Probe {
+  return {
+    tcpSocket: { port: typeof port === 'number' ? k8s.IntOrString.fromNumber(port) : k8s.IntOrString.fromString(port) },
+    periodSeconds,
+    timeoutSeconds: 5,
+    failureThreshold,
+  };
+}
+
 export interface ContainerSpec {
   readonly name: string;
   readonly image: string;

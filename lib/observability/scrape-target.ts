@@ -1,5 +1,7 @@
 import { Construct } from 'constructs';
 import * as mon from '../../imports/monitoring.coreos.com';
+import { FLEET_TLS_KEYS } from '../config/fleet';
+import { clientTlsFiles } from '../fleet/tls';
 import type { PodScrapeJob } from '../render/prometheus';
 
 /**
@@ -39,6 +41,14 @@ export interface ScrapeTargetSpec {
   readonly honorLabels?: boolean;
   /** `instance` = the target's address, or the node the pod runs on (node agents). @default 'address' */
   readonly instance?: 'address' | 'node';
+  /**
+   * The server accepts only clients with a certificate (a fleet observer's Alertmanager
+   * and Loki): HTTPS with the client certificate of `secretName` (keys `tls.crt`,
+   * `tls.key`, `ca.crt`), the server's certificate verified as `serverName`. The stack's
+   * own Prometheus reads the mounted Secret (lib/fleet/tls.ts); a monitor refers to it.
+   * @default none
+   */
+  readonly tls?: { readonly secretName: string; readonly serverName: string };
 }
 
 const SCRAPE_PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -62,7 +72,7 @@ export class ScrapeTarget {
     if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) throw new Error(`scrape target ${spec.name}: port ${spec.port} is not a port number (1-65535)`);
     if (!SCRAPE_PORT_NAME.test(spec.portName) || spec.portName.length > 15) throw new Error(`scrape target ${spec.name}: portName "${spec.portName}" is not a valid port name (at most 15 lower-case letters, digits and '-')`);
     this.path = spec.path ?? '/metrics';
-    this.scheme = spec.scheme ?? 'http';
+    this.scheme = spec.tls ? 'https' : (spec.scheme ?? 'http');
     if (!this.path.startsWith('/')) throw new Error(`scrape target ${spec.name}: path "${this.path}" must start with "/"`);
   }
 
@@ -82,7 +92,7 @@ export class ScrapeTarget {
 
   /** Whether the annotated-pods job can scrape this target (else: `podScrapeJob`). */
   get annotatable(): boolean {
-    return this.spec.job === undefined && !this.spec.honorLabels && (this.spec.instance ?? 'address') === 'address';
+    return this.spec.job === undefined && !this.spec.honorLabels && (this.spec.instance ?? 'address') === 'address' && this.spec.tls === undefined;
   }
 
   /** The dedicated job of the stack's own Prometheus for this target, in pods matching `podLabels`. */
@@ -97,7 +107,20 @@ export class ScrapeTarget {
       ...(this.spec.interval ? { interval: this.spec.interval } : {}),
       ...(this.spec.honorLabels ? { honorLabels: true } : {}),
       ...(this.spec.instance === 'node' ? { instance: 'node' as const } : {}),
+      ...(this.spec.tls ? { tls: clientTlsFiles(this.spec.tls.serverName) } : {}),
     };
+  }
+
+  /** The monitors' TLS settings: the client Secret by name. */
+  private monitorTls<T>(): T | undefined {
+    const t = this.spec.tls;
+    if (!t) return undefined;
+    return {
+      ca: { secret: { name: t.secretName, key: FLEET_TLS_KEYS.ca } },
+      cert: { secret: { name: t.secretName, key: FLEET_TLS_KEYS.cert } },
+      keySecret: { name: t.secretName, key: FLEET_TLS_KEYS.key },
+      serverName: t.serverName,
+    } as unknown as T;
   }
 
   /**
@@ -139,6 +162,7 @@ export class ScrapeTarget {
             scheme: this.scheme === 'https' ? mon.PodMonitorSpecPodMetricsEndpointsScheme.HTTPS : mon.PodMonitorSpecPodMetricsEndpointsScheme.HTTP,
             interval: this.spec.interval,
             honorLabels: this.spec.honorLabels,
+            tlsConfig: this.monitorTls<mon.PodMonitorSpecPodMetricsEndpointsTlsConfig>(),
             relabelings: this.monitorRelabelings<mon.PodMonitorSpecPodMetricsEndpointsRelabelings>(),
           },
         ],
@@ -161,6 +185,7 @@ export class ScrapeTarget {
             scheme: this.scheme === 'https' ? mon.ServiceMonitorSpecEndpointsScheme.HTTPS : mon.ServiceMonitorSpecEndpointsScheme.HTTP,
             interval: this.spec.interval,
             honorLabels: this.spec.honorLabels,
+            tlsConfig: this.monitorTls<mon.ServiceMonitorSpecEndpointsTlsConfig>(),
             relabelings: this.monitorRelabelings<mon.ServiceMonitorSpecEndpointsRelabelings>(),
           },
         ],

@@ -165,6 +165,15 @@ export interface AlertmanagerConfigInput {
   readonly webhook?: WebhookInput;
   /** Renders the `deadmans-switch` receiver for `Watchdog`. @default Watchdog goes to `discard` */
   readonly deadMansSwitch?: DeadMansSwitchInput;
+  /**
+   * With `deadMansSwitch`: one switch per cluster (a fleet's central Alertmanager). Each
+   * cluster's `Watchdog` goes to its own receiver `deadmans-switch-<cluster>`, which pings the
+   * URL in Secret key `deadmans-switch-<cluster>.url`; a `Watchdog` of another cluster goes
+   * nowhere. So a cluster whose alerts stop arriving (its Prometheus down, its way to this
+   * Alertmanager broken) stops its own heartbeat, which the others' would otherwise hide.
+   * @default one switch for every `Watchdog`
+   */
+  readonly switchPerCluster?: readonly string[];
   /** The user's receivers. @default none */
   readonly receivers?: readonly AlertmanagerReceiverConfig[];
   /** The user's routes, before the built-in table. @default none */
@@ -178,7 +187,7 @@ export interface AlertmanagerConfigInput {
   readonly routing?: RoutingInput;
   /**
    * Labels that must be equal for a critical alert to silence a warning (and a warning an
-   * info) of the same problem. @default ['alertname', 'namespace', 'service']
+   * info) of the same problem. @default ['alertname', 'cluster', 'namespace', 'service']
    */
   readonly inhibitEqual?: readonly string[];
   /** `global.resolve_timeout`. @default '5m' */
@@ -188,11 +197,17 @@ export interface AlertmanagerConfigInput {
 /** The fields of the stack config's `alertmanager` section the renderer reads. */
 export const ROUTING_CONFIG_FIELDS = ['paging', 'slackChannels', 'slackAuth', 'email', 'webhook', 'deadMansSwitch', 'receivers', 'routes', 'externalUrl'] as const;
 
-/** The renderer's input for a stack config's `alertmanager` section. */
-export function alertmanagerInput(cfg: AlertmanagerConfig, secretsDir: string): AlertmanagerConfigInput {
+/** The renderer's input for a stack config's `alertmanager` section (and, in a fleet, the clusters whose `Watchdog` it receives). */
+export function alertmanagerInput(cfg: AlertmanagerConfig, secretsDir: string, fleet: { readonly clusters?: readonly string[] } = {}): AlertmanagerConfigInput {
   const input: Record<string, unknown> = { secretsDir };
   for (const field of ROUTING_CONFIG_FIELDS) if (cfg[field] !== undefined) input[field] = cfg[field];
+  if (fleet.clusters && cfg.deadMansSwitch !== undefined) input.switchPerCluster = [...fleet.clusters];
   return input as unknown as AlertmanagerConfigInput;
+}
+
+/** The receiver of a cluster's dead man's switch. */
+export function clusterSwitchReceiver(cluster: string): string {
+  return `deadmans-switch-${cluster}`;
 }
 
 /**
@@ -206,13 +221,20 @@ export function alertmanagerInput(cfg: AlertmanagerConfig, secretsDir: string): 
  * state, finds its peer's notification-log entry different after peer_timeout and sends a
  * notification that repeats an earlier one. The e2e suite reproduced this duplicate with
  * group_wait equal to the evaluation interval (e2e/harness.ts).
+ *
+ * Every group is per `cluster` (the external label every Prometheus adds): an Alertmanager
+ * that receives the alerts of several clusters (a fleet's) never merges two clusters' alerts
+ * into one notification, and each notification names its cluster.
  */
 export const DEFAULT_ROUTE_TIMINGS: Readonly<Record<'default' | AlertSeverity, ResolvedRouteTiming>> = {
-  default: { groupBy: ['alertname', 'namespace', 'service'], groupWait: '25s', groupInterval: '5m', repeatInterval: '4h' },
-  critical: { groupBy: ['alertname', 'namespace', 'service'], groupWait: '10s', groupInterval: '5m', repeatInterval: '1h' },
-  warning: { groupBy: ['alertname', 'namespace', 'service'], groupWait: '25s', groupInterval: '5m', repeatInterval: '4h' },
-  info: { groupBy: ['alertname', 'namespace'], groupWait: '55s', groupInterval: '15m', repeatInterval: '24h' },
+  default: { groupBy: ['alertname', 'cluster', 'namespace', 'service'], groupWait: '25s', groupInterval: '5m', repeatInterval: '4h' },
+  critical: { groupBy: ['alertname', 'cluster', 'namespace', 'service'], groupWait: '10s', groupInterval: '5m', repeatInterval: '1h' },
+  warning: { groupBy: ['alertname', 'cluster', 'namespace', 'service'], groupWait: '25s', groupInterval: '5m', repeatInterval: '4h' },
+  info: { groupBy: ['alertname', 'cluster', 'namespace'], groupWait: '55s', groupInterval: '15m', repeatInterval: '24h' },
 };
+
+/** Labels that must be equal for an alert to inhibit another: the same problem, in the same cluster. */
+export const DEFAULT_INHIBIT_EQUAL: readonly string[] = ['alertname', 'cluster', 'namespace', 'service'];
 
 /** How often the dead man's switch is pinged by default. */
 export const DEFAULT_DEADMANS_SWITCH_INTERVAL = '1m';
@@ -425,7 +447,7 @@ interface Resolved {
   readonly receivers: readonly ReceiverModel[];
   readonly email?: EmailInput & { readonly severities: readonly AlertSeverity[] };
   readonly webhook?: WebhookInput;
-  readonly deadMansSwitch?: { readonly groupInterval: string; readonly repeatInterval: string };
+  readonly deadMansSwitch?: { readonly groupInterval: string; readonly repeatInterval: string; readonly clusters?: readonly string[] };
   readonly userRoutes: readonly AlertmanagerRouteConfig[];
   readonly externalUrl?: string;
   readonly timings: Record<'default' | AlertSeverity, ResolvedRouteTiming>;
@@ -433,7 +455,7 @@ interface Resolved {
   readonly resolveTimeout: string;
 }
 
-const INPUT_FIELDS = ['secretsDir', ...ROUTING_CONFIG_FIELDS, 'routing', 'inhibitEqual', 'resolveTimeout'];
+const INPUT_FIELDS = ['secretsDir', ...ROUTING_CONFIG_FIELDS, 'switchPerCluster', 'routing', 'inhibitEqual', 'resolveTimeout'];
 const TIMING_FIELDS = ['groupBy', 'groupWait', 'groupInterval', 'repeatInterval'];
 const ROUTE_FIELDS = ['receiver', 'matchers', 'continue', ...TIMING_FIELDS, 'routes'];
 const RECEIVER_FIELDS = ['name', 'slack', 'pagerduty', 'webhook'];
@@ -466,7 +488,7 @@ function checkUserReceivers(p: Problems, receivers: unknown): AlertmanagerReceiv
     const rec = r as unknown as AlertmanagerReceiverConfig;
     if (typeof rec.name !== 'string' || !RECEIVER_NAME.test(rec.name) || rec.name.length > 63) {
       p.add(`${path}.name`, `${JSON.stringify(rec.name)} is not a receiver name; use at most 63 lower-case letters, digits and '-' (it names the Secret keys), e.g. "payments-slack"`);
-    } else if ((BUILT_IN_RECEIVERS as readonly string[]).includes(rec.name)) {
+    } else if ((BUILT_IN_RECEIVERS as readonly string[]).includes(rec.name) || rec.name.startsWith('deadmans-switch-')) {
       p.add(`${path}.name`, `"${rec.name}" is a built-in receiver; choose another name (the built-in ones are ${BUILT_IN_RECEIVERS.join(', ')})`);
     } else if (seen.has(rec.name)) {
       p.add(`${path}.name`, `"${rec.name}" is used by two receivers; each name must be unique`);
@@ -615,6 +637,12 @@ function resolveWith(p: Problems, input: AlertmanagerConfigInput): Resolved | un
       deadMansSwitch = { groupInterval: formatAlertmanagerDuration(t.groupIntervalMs), repeatInterval: formatAlertmanagerDuration(t.repeatIntervalMs) };
     }
   }
+  if (input.switchPerCluster !== undefined) {
+    const clusters = input.switchPerCluster;
+    if (!Array.isArray(clusters) || clusters.length === 0 || clusters.some((c) => typeof c !== 'string' || !RECEIVER_NAME.test(c) || c.length > 40)) {
+      p.add('alertmanager.switchPerCluster', 'must list the clusters, each a DNS label of at most 40 characters');
+    } else if (deadMansSwitch) deadMansSwitch = { ...deadMansSwitch, clusters: [...clusters] };
+  }
 
   // Built-in receivers, in a fixed order.
   const receivers: ReceiverModel[] = [{ name: 'default', integration: { kind: 'slack', channel: channelOf.default } }];
@@ -622,7 +650,9 @@ function resolveWith(p: Problems, input: AlertmanagerConfigInput): Resolved | un
   for (const name of ['slack-critical', 'slack-warnings', 'slack-infrastructure', 'slack-application'] as const) receivers.push({ name, integration: { kind: 'slack', channel: channelOf[name] } });
   if (email) receivers.push({ name: 'email-team', integration: { kind: 'email', email } });
   if (webhook) receivers.push({ name: 'webhook', integration: { kind: 'webhook', bearerToken: webhook.bearerToken === true, sendResolved: true, urlDescription: 'URL alerts are POSTed to' } });
-  if (deadMansSwitch) {
+  if (deadMansSwitch?.clusters) {
+    for (const c of deadMansSwitch.clusters) receivers.push({ name: clusterSwitchReceiver(c), integration: { kind: 'webhook', bearerToken: false, sendResolved: false, urlDescription: `dead-man-switch ping URL of cluster ${c}` } });
+  } else if (deadMansSwitch) {
     receivers.push({ name: 'deadmans-switch', integration: { kind: 'webhook', bearerToken: false, sendResolved: false, urlDescription: 'dead-man-switch ping URL' } });
   }
   receivers.push({ name: 'discard', integration: { kind: 'none' } });
@@ -635,9 +665,9 @@ function resolveWith(p: Problems, input: AlertmanagerConfigInput): Resolved | un
     else if (rec.pagerduty) receivers.push({ name: rec.name, integration: { kind: 'pagerduty', severity: rec.pagerduty.severity ?? PAGERDUTY_SEVERITY_FROM_LABEL } });
     else if (rec.webhook) receivers.push({ name: rec.name, integration: { kind: 'webhook', bearerToken: rec.webhook.bearerToken === true, sendResolved: true, urlDescription: 'URL alerts are POSTed to' } });
   }
-  const routable = new Set(receivers.map((r) => r.name).filter((n) => n !== 'deadmans-switch'));
+  const routable = new Set(receivers.map((r) => r.name).filter((n) => n !== 'deadmans-switch' && !n.startsWith('deadmans-switch-')));
   const explainMissing = (name: string): string | undefined => {
-    if (name === 'deadmans-switch') return '"deadmans-switch" receives only Watchdog (a route of yours would make the switch see other alerts); choose another receiver';
+    if (name === 'deadmans-switch' || name.startsWith('deadmans-switch-')) return '"deadmans-switch" receives only Watchdog (a route of yours would make the switch see other alerts); choose another receiver';
     if (name === 'pagerduty-critical') return '"pagerduty-critical" is not rendered in this environment (paging is false); route to a receiver of your own, or set paging: true';
     if (name === 'email-team') return '"email-team" is not rendered (no alertmanager.email); configure email or choose another receiver';
     if (name === 'webhook') return '"webhook" is not rendered (no alertmanager.webhook); configure webhook or choose another receiver';
@@ -669,7 +699,7 @@ function resolveWith(p: Problems, input: AlertmanagerConfigInput): Resolved | un
     timings[level] = t;
   }
 
-  const inhibitEqual = input.inhibitEqual ?? ['alertname', 'namespace', 'service'];
+  const inhibitEqual = input.inhibitEqual ?? [...DEFAULT_INHIBIT_EQUAL];
   checkLabelNames(p, 'alertmanager.inhibitEqual', inhibitEqual, false);
   const resolveTimeout = input.resolveTimeout ?? '5m';
   checkDuration(p, 'alertmanager.resolveTimeout', resolveTimeout, { positive: true });
@@ -711,11 +741,15 @@ export function deadMansSwitchTimings(periodMs: number): { groupIntervalMs: numb
 
 // --- rendering ------------------------------------------------------------------------
 
-/** The Slack message: one line per alert with its summary, description and runbook link. */
-const SLACK_TITLE = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}';
+/**
+ * The Slack message: the title names the cluster (every group is one cluster's, see
+ * DEFAULT_ROUTE_TIMINGS), then one line per alert with its summary, cluster and namespace,
+ * description and runbook link (a route of yours may group several clusters' alerts).
+ */
+const SLACK_TITLE = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}{{ if .CommonLabels.cluster }} in {{ .CommonLabels.cluster }}{{ end }}';
 const SLACK_TEXT =
   '{{ range .Alerts }}*{{ if .Annotations.summary }}{{ .Annotations.summary }}{{ else }}{{ .Labels.alertname }}{{ end }}*' +
-  '{{ if .Labels.namespace }} (`{{ .Labels.namespace }}`){{ end }}\n' +
+  '{{ if or .Labels.cluster .Labels.namespace }} (`{{ if .Labels.cluster }}{{ .Labels.cluster }}{{ if .Labels.namespace }}/{{ end }}{{ end }}{{ .Labels.namespace }}`){{ end }}\n' +
   '{{ if .Annotations.description }}{{ .Annotations.description }}\n{{ end }}' +
   '{{ if .Annotations.runbook_url }}<{{ .Annotations.runbook_url }}|Runbook>\n{{ end }}{{ end }}';
 
@@ -742,6 +776,7 @@ function renderReceiver(r: Resolved, rec: ReceiverModel): Record<string, unknown
         send_resolved: true,
         severity: i.severity,
         details: {
+          cluster: '{{ .CommonLabels.cluster }}',
           summary: '{{ .CommonAnnotations.summary }}',
           runbook_url: '{{ .CommonAnnotations.runbook_url }}',
         },
@@ -795,12 +830,21 @@ export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): Record
 
   const routes: Record<string, unknown>[] = [];
   // 1-2. Watchdog and InfoInhibitor, before anything else can see them.
-  routes.push(
-    r.deadMansSwitch
-      ? { receiver: 'deadmans-switch', matchers: ['alertname="Watchdog"'], group_by: ['alertname'], group_wait: '0s', group_interval: r.deadMansSwitch.groupInterval, repeat_interval: r.deadMansSwitch.repeatInterval }
-      : { receiver: 'discard', matchers: ['alertname="Watchdog"'] },
-    { receiver: 'discard', matchers: ['alertname="InfoInhibitor"'] },
-  );
+  const dms = r.deadMansSwitch;
+  if (dms?.clusters) {
+    // One switch per cluster, then the Watchdog of any other cluster to nowhere.
+    for (const c of dms.clusters) {
+      routes.push({ receiver: clusterSwitchReceiver(c), matchers: ['alertname="Watchdog"', `cluster="${c}"`], group_by: ['alertname', 'cluster'], group_wait: '0s', group_interval: dms.groupInterval, repeat_interval: dms.repeatInterval });
+    }
+    routes.push({ receiver: 'discard', matchers: ['alertname="Watchdog"'] });
+  } else {
+    routes.push(
+      dms
+        ? { receiver: 'deadmans-switch', matchers: ['alertname="Watchdog"'], group_by: ['alertname'], group_wait: '0s', group_interval: dms.groupInterval, repeat_interval: dms.repeatInterval }
+        : { receiver: 'discard', matchers: ['alertname="Watchdog"'] },
+    );
+  }
+  routes.push({ receiver: 'discard', matchers: ['alertname="InfoInhibitor"'] });
   // 3. Copies.
   if (r.email) routes.push({ receiver: 'email-team', matchers: [severityMatcher(r.email.severities)], continue: true });
   if (r.webhook) {
@@ -833,8 +877,9 @@ export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): Record
       { source_matchers: ['severity="critical"'], target_matchers: ['severity=~"warning|info"'], equal: [...r.inhibitEqual] },
       { source_matchers: ['severity="warning"'], target_matchers: ['severity="info"'], equal: [...r.inhibitEqual] },
       // InfoInhibitor fires in a namespace while an info alert fires there and no warning or
-      // critical does: info alerts are only notified next to something that matters.
-      { source_matchers: ['alertname="InfoInhibitor"'], target_matchers: ['severity="info"'], equal: ['namespace'] },
+      // critical does: info alerts are only notified next to something that matters (in
+      // that namespace of that cluster).
+      { source_matchers: ['alertname="InfoInhibitor"'], target_matchers: ['severity="info"'], equal: ['cluster', 'namespace'] },
     ],
     receivers: r.receivers.map((rec) => renderReceiver(r, rec)),
   };
@@ -850,6 +895,8 @@ export interface SecretKeyRequirement {
   readonly key: string;
   /** What the value is (no single quote: it becomes a shell placeholder). */
   readonly description: string;
+  /** The value is a file (a certificate or key, PEM): `--from-file` rather than `--from-literal`. @default false */
+  readonly file?: boolean;
 }
 
 /** The keys of the receivers Secret the rendered config reads, in the order of the receivers. */

@@ -121,7 +121,20 @@ export const LEVEL_JMESPATH = 'level || lvl || severity';
 /** Labels every log stream carries (plus `level` and `stream`). */
 export const POD_LOG_LABELS = ['namespace', 'pod', 'container', 'node', 'app'] as const;
 
-export interface AlloyRenderInput {
+/**
+ * How a collector pushes to Loki, beyond the URL: labels added to every stream (the
+ * `cluster`), the tenant, and a client certificate (a fleet's central Loki).
+ */
+export interface LokiClientOptions {
+  /** Labels on every stream, e.g. `{ cluster: 'prod-eu-1' }`. @default none */
+  readonly externalLabels?: Readonly<Record<string, string>>;
+  /** The tenant (`X-Scope-OrgID`). @default none (a single-tenant Loki) */
+  readonly tenantId?: string;
+  /** HTTPS with this client certificate. @default none */
+  readonly tls?: { readonly caFile: string; readonly certFile: string; readonly keyFile: string };
+}
+
+export interface AlloyRenderInput extends LokiClientOptions {
   /** Loki's push URL, e.g. `http://loki.monitoring.svc:3100/loki/api/v1/push`. */
   readonly lokiPushUrl: string;
   /** Environment variable holding this node's name (from the downward API). @default NODE_NAME */
@@ -231,7 +244,21 @@ export function alloyBlocks(input: AlloyRenderInput): AlloyBlock[] {
         { name: 'stage.label_drop', body: [a('values', ['filename'])] },
       ],
     },
-    { name: 'loki.write', label: 'loki', body: [{ name: 'endpoint', body: [a('url', input.lokiPushUrl)] }] },
+    {
+      name: 'loki.write',
+      label: 'loki',
+      body: [
+        {
+          name: 'endpoint',
+          body: [
+            a('url', input.lokiPushUrl),
+            ...(input.tenantId !== undefined ? [a('tenant_id', input.tenantId)] : []),
+            ...(input.tls ? [{ name: 'tls_config', body: [a('ca_file', input.tls.caFile), a('cert_file', input.tls.certFile), a('key_file', input.tls.keyFile)] }] : []),
+          ],
+        },
+        ...(input.externalLabels && Object.keys(input.externalLabels).length > 0 ? [a('external_labels', { ...input.externalLabels })] : []),
+      ],
+    },
   ];
 }
 

@@ -48,6 +48,14 @@ export interface DatasourceInputs {
   readonly alertmanagerUrl?: string;
   /** The scrape interval, Grafana's minimum step (`timeInterval`). @default '30s' */
   readonly scrapeInterval?: string;
+  /**
+   * Loki and Alertmanager require a client certificate (a fleet's observer): the names of
+   * the environment variables holding the CA, the certificate and its key (PEM, from the
+   * client Secret), which Grafana expands in the provisioning file. @default none
+   */
+  readonly clientTlsEnv?: { readonly ca: string; readonly cert: string; readonly key: string };
+  /** Loki's tenants, queried together (`X-Scope-OrgID: a|b|c`; a fleet's clusters). @default none (single tenant) */
+  readonly lokiTenants?: readonly string[];
 }
 
 /** A provisioned datasource as Grafana's provisioning file spells it. */
@@ -60,6 +68,8 @@ export interface ProvisionedDatasource {
   readonly isDefault: boolean;
   readonly editable: false;
   readonly jsonData: Record<string, unknown>;
+  /** Encrypted by Grafana once read; here only references to environment variables. */
+  readonly secureJsonData?: Record<string, string>;
 }
 
 const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
@@ -105,13 +115,35 @@ export function grafanaDatasources(inputs: DatasourceInputs): ProvisionedDatasou
     return json;
   };
 
+  // A client certificate (from environment variables the pod sets from the Secret) for the
+  // servers that require one.
+  const env = inputs.clientTlsEnv;
+  const tlsJson = env ? { tlsAuth: true, tlsAuthWithCACert: true } : {};
+  const tlsSecure = env ? { tlsCACert: `$${env.ca}`, tlsClientCert: `$${env.cert}`, tlsClientKey: `$${env.key}` } : undefined;
+  const tenants = inputs.lokiTenants ?? [];
+  tenants.forEach((t, i) => {
+    if (!/^[A-Za-z0-9_.-]+$/.test(t)) throw new Error(`grafana datasources.lokiTenants[${i}]: "${t}" is not a tenant ID (letters, digits, '_', '.', '-')`);
+  });
+
   const list: ProvisionedDatasource[] = [];
   if (inputs.thanosQueryUrl) {
     list.push({ name: 'Thanos Query', type: 'prometheus', uid: DATASOURCE_UIDS.thanosQuery, access: 'proxy', url: inputs.thanosQueryUrl, isDefault: true, editable: false, jsonData: promJson('Thanos') });
   }
   list.push({ name: 'Prometheus', type: 'prometheus', uid: DATASOURCE_UIDS.prometheus, access: 'proxy', url: inputs.prometheusUrl, isDefault: !inputs.thanosQueryUrl, editable: false, jsonData: promJson('Prometheus') });
   if (inputs.lokiUrl) {
-    list.push({ name: 'Loki', type: 'loki', uid: DATASOURCE_UIDS.loki, access: 'proxy', url: inputs.lokiUrl, isDefault: false, editable: false, jsonData: { maxLines: 1000 } });
+    const secure = { ...tlsSecure, ...(tenants.length ? { httpHeaderValue1: tenants.join('|') } : {}) };
+    list.push({
+      name: 'Loki',
+      type: 'loki',
+      uid: DATASOURCE_UIDS.loki,
+      access: 'proxy',
+      url: inputs.lokiUrl,
+      isDefault: false,
+      editable: false,
+      // Several tenants: queried together (Loki's multi-tenant queries; live tailing takes one tenant only).
+      jsonData: { maxLines: 1000, ...tlsJson, ...(tenants.length ? { httpHeaderName1: 'X-Scope-OrgID' } : {}) },
+      ...(Object.keys(secure).length ? { secureJsonData: secure } : {}),
+    });
   }
   if (inputs.alertmanagerUrl) {
     list.push({
@@ -123,7 +155,8 @@ export function grafanaDatasources(inputs: DatasourceInputs): ProvisionedDatasou
       isDefault: false,
       editable: false,
       // Read-only view of the stack's Alertmanager; Grafana-managed alerts are not sent to it.
-      jsonData: { implementation: 'prometheus', handleGrafanaManagedAlerts: false },
+      jsonData: { implementation: 'prometheus', handleGrafanaManagedAlerts: false, ...tlsJson },
+      ...(tlsSecure ? { secureJsonData: tlsSecure } : {}),
     });
   }
   return list;

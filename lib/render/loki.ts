@@ -64,6 +64,19 @@ export interface LokiRenderInput {
   readonly objectStorage: ObjectStorageConfig;
   /** @default 'info' */
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Serve the HTTP API over TLS, accepting only clients with a certificate signed by
+   * `clientCaFile` (dskit's `server.http_tls_config`: `cert_file`, `key_file`,
+   * `client_auth_type`, `client_ca_file`). A fleet's central Loki. @default plain HTTP
+   */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly clientCaFile: string };
+  /**
+   * One tenant per cluster of a fleet (`auth_enabled: true`; each collector pushes with
+   * `X-Scope-OrgID: <cluster>`), and queries across them (`querier.multi_tenant_queries_enabled`,
+   * the tenants joined by `|`). Ingestion limits then hold per cluster: a noisy cluster
+   * cannot get the others' logs refused. @default single tenant (`auth_enabled: false`)
+   */
+  readonly multiTenant?: boolean;
 }
 
 const UNIT_HOURS: Record<string, number> = { h: 1, d: 24, w: 24 * 7, y: 24 * 365 };
@@ -136,11 +149,17 @@ export function renderLokiConfig(input: LokiRenderInput): Record<string, unknown
   const store = lokiObjectStoreName(input.objectStorage);
   const l = input.limits;
   return {
-    auth_enabled: false,
+    auth_enabled: input.multiTenant === true,
     server: {
       http_listen_port: LOKI_HTTP_PORT,
       grpc_listen_port: LOKI_GRPC_PORT,
       log_level: input.logLevel ?? 'info',
+      ...(input.tls
+        ? {
+            tls_min_version: 'VersionTLS12',
+            http_tls_config: { cert_file: input.tls.certFile, key_file: input.tls.keyFile, client_auth_type: 'RequireAndVerifyClientCert', client_ca_file: input.tls.clientCaFile },
+          }
+        : {}),
     },
     common: {
       path_prefix: LOKI_DATA_DIR,
@@ -155,6 +174,7 @@ export function renderLokiConfig(input: LokiRenderInput): Record<string, unknown
       tsdb_shipper: { active_index_directory: `${LOKI_DATA_DIR}/tsdb-index`, cache_location: `${LOKI_DATA_DIR}/tsdb-cache` },
       ...storageBlock(input.objectStorage),
     },
+    ...(input.multiTenant ? { querier: { multi_tenant_queries_enabled: true } } : {}),
     compactor: {
       working_directory: `${LOKI_DATA_DIR}/compactor`,
       compaction_interval: '10m',

@@ -216,6 +216,32 @@ export interface AlertmanagerRef {
   readonly scheme?: 'http' | 'https';
   /** When Alertmanager runs with `--web.route-prefix`. @default none */
   readonly pathPrefix?: string;
+  /** HTTPS with this client certificate (an Alertmanager that requires one). @default none (plain HTTP unless `scheme`) */
+  readonly tls?: TlsClientFiles;
+}
+
+/**
+ * A TLS client configuration as files (a mounted Secret): the CA that verifies the server,
+ * the client certificate and its key, and the name the server's certificate must hold when
+ * it is not the target's address (targets found by discovery are pod addresses).
+ */
+export interface TlsClientFiles {
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** @default the target's host */
+  readonly serverName?: string;
+}
+
+/**
+ * Alertmanagers outside the cluster, each replica by its own `host:port` (another
+ * cluster's Alertmanager behind one load balancer per replica), over HTTPS with a client
+ * certificate.
+ */
+export interface StaticAlertmanagers {
+  /** `host:port` of every replica. */
+  readonly targets: readonly string[];
+  readonly tls: TlsClientFiles;
 }
 
 /** A secondary metrics port of pods, selected by pod labels and container port name. */
@@ -247,6 +273,8 @@ export interface PodScrapeJob {
    * @default 'address'
    */
   readonly instance?: 'address' | 'node';
+  /** HTTPS with this client certificate (a target that requires one). @default none */
+  readonly tls?: TlsClientFiles;
 }
 
 /**
@@ -337,6 +365,8 @@ export interface PrometheusConfigInput {
   readonly ruleFiles: readonly string[];
   /** Alertmanagers that receive this Prometheus's alerts (each replica of each). */
   readonly alertmanagers: readonly AlertmanagerRef[];
+  /** Alertmanagers of another cluster, by address. @default none */
+  readonly staticAlertmanagers?: readonly StaticAlertmanagers[];
   /** Namespaces whose pods and services are discovered. @default all namespaces */
   readonly namespaces?: readonly string[];
   /** Scrape kubelets, cAdvisor and the kubelets' probe metrics. @default { enabled: true, tls: 'insecure-skip-verify' } */
@@ -417,7 +447,12 @@ function validate(input: PrometheusConfigInput): void {
   input.ruleFiles.forEach((f, i) => {
     if (!f.startsWith('/')) fail(`ruleFiles[${i}]`, `"${f}" must be an absolute path or glob (relative paths resolve against the config file's directory)`);
   });
-  if (input.alertmanagers.length === 0) fail('alertmanagers', 'at least one Alertmanager is needed, or alerts go nowhere');
+  if (input.alertmanagers.length === 0 && (input.staticAlertmanagers ?? []).every((s) => s.targets.length === 0)) fail('alertmanagers', 'at least one Alertmanager is needed, or alerts go nowhere');
+  (input.staticAlertmanagers ?? []).forEach((s, i) => {
+    s.targets.forEach((t, j) => {
+      if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(t)) fail(`staticAlertmanagers[${i}].targets[${j}]`, `"${t}" is not host:port`);
+    });
+  });
   input.alertmanagers.forEach((am, i) => {
     if (!DNS_LABEL.test(am.namespace)) fail(`alertmanagers[${i}].namespace`, `"${am.namespace}" is not a namespace name`);
     if (!DNS_LABEL.test(am.service)) fail(`alertmanagers[${i}].service`, `"${am.service}" is not a Service name`);
@@ -694,7 +729,7 @@ function podScrapeJob(j: PodScrapeJob): Obj {
   if (j.interval) out.scrape_interval = j.interval;
   if (j.honorLabels) out.honor_labels = true;
   out.metrics_path = j.path ?? '/metrics';
-  out.scheme = j.scheme ?? 'http';
+  out.scheme = j.tls ? 'https' : (j.scheme ?? 'http');
   out.kubernetes_sd_configs = kubernetesSd('pod', [j.namespace]);
   out.relabel_configs = [
     ...Object.keys(j.podLabels)
@@ -705,12 +740,20 @@ function podScrapeJob(j: PodScrapeJob): Obj {
     ...(j.instance === 'node' ? [copy('__meta_kubernetes_pod_node_name', 'instance')] : []),
     ...(j.honorLabels ? [] : POD_TARGET_LABELS),
   ];
+  if (j.tls) out.tls_config = tlsConfig(j.tls);
+  return out;
+}
+
+function tlsConfig(t: TlsClientFiles): Obj {
+  const out: Obj = { ca_file: t.caFile, cert_file: t.certFile, key_file: t.keyFile };
+  if (t.serverName) out.server_name = t.serverName;
   return out;
 }
 
 function alertmanagerConfig(am: AlertmanagerRef): Obj {
-  const out: Obj = { api_version: 'v2', scheme: am.scheme ?? 'http' };
+  const out: Obj = { api_version: 'v2', scheme: am.tls ? 'https' : (am.scheme ?? 'http') };
   if (am.pathPrefix) out.path_prefix = am.pathPrefix;
+  if (am.tls) out.tls_config = tlsConfig(am.tls);
   out.kubernetes_sd_configs = kubernetesSd('endpointslice', [am.namespace]);
   out.relabel_configs = [
     relabel({ source_labels: ['__meta_kubernetes_service_name'], regex: regexLiteral(am.service), action: 'keep' }),
@@ -740,7 +783,10 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): Record<str
     rule_files: [...input.ruleFiles],
     alerting: {
       alert_relabel_configs: [relabel({ regex: regexLiteral(replicaLabel), action: 'labeldrop' })],
-      alertmanagers: input.alertmanagers.map(alertmanagerConfig),
+      alertmanagers: [
+        ...input.alertmanagers.map(alertmanagerConfig),
+        ...(input.staticAlertmanagers ?? []).map((s) => ({ api_version: 'v2', scheme: 'https', tls_config: tlsConfig(s.tls), static_configs: [{ targets: [...s.targets] }] })),
+      ],
     },
     scrape_configs: [
       podsJob(input),

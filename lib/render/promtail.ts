@@ -1,4 +1,4 @@
-import { LEVEL_JMESPATH, LEVEL_TEMPLATE, REPLAY_MAX_AGE, podLogRelabelRules } from './alloy';
+import { LEVEL_JMESPATH, LEVEL_TEMPLATE, LokiClientOptions, REPLAY_MAX_AGE, podLogRelabelRules } from './alloy';
 import { toYaml } from './yaml';
 
 /**
@@ -25,7 +25,7 @@ import { toYaml } from './yaml';
 export const PROMTAIL_HTTP_PORT = 3101;
 export const PROMTAIL_POSITIONS_DIR = '/run/promtail';
 
-export interface PromtailRenderInput {
+export interface PromtailRenderInput extends LokiClientOptions {
   /** Loki's push URL, e.g. `http://loki.monitoring.svc:3100/loki/api/v1/push`. */
   readonly lokiPushUrl: string;
   /** @default /var/log/pods */
@@ -58,7 +58,14 @@ export function renderPromtailConfig(input: PromtailRenderInput): Record<string,
   return {
     server: { http_listen_port: PROMTAIL_HTTP_PORT, grpc_listen_port: 0, log_level: input.logLevel ?? 'info' },
     positions: { filename: `${PROMTAIL_POSITIONS_DIR}/positions.yaml` },
-    clients: [{ url: input.lokiPushUrl }],
+    clients: [
+      {
+        url: input.lokiPushUrl,
+        ...(input.tenantId !== undefined ? { tenant_id: input.tenantId } : {}),
+        ...(input.tls ? { tls_config: { ca_file: input.tls.caFile, cert_file: input.tls.certFile, key_file: input.tls.keyFile } } : {}),
+        ...(input.externalLabels && Object.keys(input.externalLabels).length > 0 ? { external_labels: { ...input.externalLabels } } : {}),
+      },
+    ],
     scrape_configs: [
       {
         job_name: 'kubernetes-pods',

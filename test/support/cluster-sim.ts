@@ -80,6 +80,8 @@ export interface SimCluster {
   readonly externalIps: readonly string[];
   /** The synthesized objects the cluster was built from (NetworkPolicies included). */
   readonly objects: readonly K8sObject[];
+  /** Host names of other clusters' endpoints (a fleet's) and the address each resolves to. */
+  readonly remoteHosts: ReadonlyMap<string, string>;
 }
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
@@ -125,6 +127,8 @@ function isSelected(selector: Record<string, string> | undefined, labels: Record
 export interface WorldOptions {
   /** Services of the cluster that a config names (e.g. an in-cluster MinIO), one pod each, the Service port = the pod's port. */
   readonly services?: readonly { readonly namespace: string; readonly name: string; readonly port: number }[];
+  /** Host names of other clusters' endpoints (a fleet's), each resolved to an address of their load balancers. */
+  readonly remoteHosts?: Readonly<Record<string, string>>;
 }
 
 /** The simulated cluster of one environment's synthesized objects. */
@@ -172,7 +176,8 @@ export function simulateCluster(config: StackConfig, objects: readonly K8sObject
         name: inst.name,
         ip: podIp(hostNetwork, inst.node),
         node: inst.node,
-        labels: meta.labels ?? {},
+        // The StatefulSet controller labels each pod with its name.
+        labels: o.kind === 'StatefulSet' ? { ...(meta.labels ?? {}), 'statefulset.kubernetes.io/pod-name': inst.name } : (meta.labels ?? {}),
         annotations: meta.annotations ?? {},
         spec,
         hostNetwork,
@@ -270,6 +275,7 @@ export function simulateCluster(config: StackConfig, objects: readonly K8sObject
     apiServer,
     externalIps: config.network.externalEgressCidrs.map(addressIn),
     objects,
+    remoteHosts: new Map(Object.entries(options.remoteHosts ?? {})),
   };
 }
 
@@ -354,6 +360,8 @@ export function resolveAddress(cluster: SimCluster, host: string, port: number):
     if (!pod) throw new Error(`no pod ${podMatch[3]}/${podMatch[1]} behind Service ${podMatch[2]} for ${host}:${port}`);
     return toPod(pod, port);
   }
+  const remote = cluster.remoteHosts.get(host);
+  if (remote !== undefined) return [{ to: { ip: remote, what: `another cluster: ${host}` }, port, protocol: 'TCP' }];
   if (IPV4.test(host)) {
     const pod = cluster.pods.find((p) => p.ip === host && !p.hostNetwork);
     if (pod) return toPod(pod, port);

@@ -33,6 +33,18 @@ export interface Flow {
   readonly reasons: readonly string[];
 }
 
+/**
+ * A connection the stack needs from outside the cluster: another cluster of a fleet
+ * reaching one of this cluster's load balancers, as the address its traffic comes from.
+ */
+export interface InboundFlow {
+  readonly from: { readonly ip: string; readonly what: string };
+  readonly to: { readonly pod: SimPod };
+  readonly port: number;
+  readonly protocol: Protocol;
+  readonly why: string;
+}
+
 export function destinationId(d: Destination): string {
   return 'pod' in d ? podId(d.pod) : d.ip;
 }
@@ -119,7 +131,12 @@ function configuredAddressFlows(cluster: SimCluster, pod: SimPod): Flow[] {
     const texts = [...((c.args ?? []) as string[]), ...((c.env ?? []) as any[]).map((e) => e.value ?? ''), ...mountedTexts(cluster, pod, c)];
     for (const text of texts) {
       for (const m of text.matchAll(URL_RE)) {
-        if (!IN_CLUSTER.test(m[2])) continue;
+        if (!IN_CLUSTER.test(m[2])) {
+          // Another cluster's endpoint (a fleet's): its load balancer.
+          const port = m[3] ? Number(m[3]) : m[1] === 'https' ? 443 : 80;
+          if (cluster.remoteHosts.has(m[2])) out.push(...flowsTo(pod, resolveAddress(cluster, m[2], port)!, `${c.name} is configured with ${m[0]}`));
+          continue;
+        }
         const port = m[3] ? Number(m[3]) : m[1] === 'https' ? 443 : 80;
         out.push(...flowsTo(pod, resolveAddress(cluster, m[2], port)!, `${c.name} is configured with ${m[0]}`));
       }
@@ -210,6 +227,11 @@ function outsideServiceFlows(cluster: SimCluster, pod: SimPod): Flow[] {
     if (main && /^storage_config:/m.test(main)) out.push(...lokiStorageFlows(cluster, pod, parse(main)));
     const objstore = configFile(cluster, pod, c, 'objstore.config-file');
     if (objstore) out.push(...objectStorageFlows(cluster, pod, parse(objstore), `${c.name} uses the bucket`));
+    const sdConfig = configFile(cluster, pod, c, 'endpoint.sd-config-file');
+    for (const e of ((sdConfig ? parse(sdConfig) : {}) as { endpoints?: { address: string }[] }).endpoints ?? []) {
+      const [host, port] = e.address.split(':');
+      out.push(...flowsTo(pod, anywhere(cluster, host, Number(port)), `${c.name} queries StoreAPI ${e.address} (endpoint config)`));
+    }
     for (const e of argValues(c, 'endpoint')) {
       if (/^dns(srv)?(noa)?\+/.test(e) || IN_CLUSTER.test(e.split(':')[0])) continue;
       const [host, port] = e.split(':');

@@ -1,18 +1,36 @@
 import { parseAllDocuments } from 'yaml';
-import { production, staging } from '../../lib/config';
-import type { StackConfig } from '../../lib/config';
+import { exampleFleet, production, staging } from '../../lib/config';
+import type { FleetConfig, StackConfig } from '../../lib/config';
+import { FleetContext, fleetStackConfig, resolveFleet } from '../../lib/fleet/model';
 import { OutputFiles, synthesizeAll } from '../../lib/synth';
 
 export const ENVIRONMENTS: readonly StackConfig[] = [staging, production];
+export const FLEETS: readonly FleetConfig[] = [exampleFleet];
+
+/** One folder of dist/: an environment's, or a fleet cluster's (`fleet/observer`), with what it was built from. */
+export interface Output {
+  readonly dir: string;
+  readonly config: StackConfig;
+  readonly fleet?: FleetContext;
+}
+
+/** The folders of a fleet's clusters. */
+export function fleetOutputs(fleet: FleetConfig): Output[] {
+  const resolved = resolveFleet(fleet);
+  return resolved.clusters.map((self) => ({ dir: `${fleet.name}/${self.name}`, config: fleetStackConfig(fleet, self.name), fleet: { fleet: resolved, self } }));
+}
+
+/** Every folder the synth writes: the environments, then every fleet's clusters. */
+export const OUTPUTS: readonly Output[] = [...ENVIRONMENTS.map((config) => ({ dir: config.environment, config })), ...FLEETS.flatMap(fleetOutputs)];
 
 /** What main.ts passes: the header of the repo's own dist/ files names the repo's command. */
 export const REPO_SYNTH_OPTIONS = { regenerateHint: 'change lib/config and run `npm run synth`' } as const;
 
 let cached: OutputFiles | undefined;
 
-/** A fresh in-memory synth of both environments (cached per test file). */
+/** A fresh in-memory synth of the environments and fleets (cached per test file). */
 export function freshSynth(): OutputFiles {
-  cached ??= synthesizeAll(ENVIRONMENTS, REPO_SYNTH_OPTIONS);
+  cached ??= synthesizeAll([...ENVIRONMENTS, ...FLEETS], REPO_SYNTH_OPTIONS);
   return cached;
 }
 

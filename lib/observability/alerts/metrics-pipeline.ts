@@ -389,13 +389,25 @@ export interface ThanosAlertOptions extends MetricsPipelineAlertOptions {
    * @default undefined: only "no endpoint at all" alerts
    */
   readonly thanosQueryExpectedEndpoints?: number;
+  /**
+   * The buckets and their store gateway and compactor, when they are not the one pair of
+   * `jobs` (a fleet's observer runs one pair per cluster bucket; a fleet's workload cluster
+   * none: `[]`). Each alert about a bucket's store gateway carries the `cluster` whose blocks
+   * it holds, when given. @default one bucket: `jobs.thanosStore` and `jobs.thanosCompact`
+   */
+  readonly buckets?: readonly { readonly storeJob: string; readonly compactJob: string; readonly cluster?: string }[];
 }
+
+const escapeRegex = (j: string) => j.replace(/[.]/g, '\\\\.');
 
 /** Thanos: compactor, sidecar uploads, bucket operations, store gateway, query endpoints. */
 export function thanosAlerts(opts: ThanosAlertOptions): RuleGroup {
   const base = runbookBase(opts);
   const jobs = jobsOf(opts);
-  const bucketJobs = `job=~"${[jobs.thanosSidecar, jobs.thanosStore, jobs.thanosCompact].map((j) => j.replace(/[.]/g, '\\\\.')).join('|')}"`;
+  const buckets = opts.buckets ?? [{ storeJob: jobs.thanosStore, compactJob: jobs.thanosCompact }];
+  for (const b of buckets) jobsOf({ ...opts, jobs: { thanosStore: b.storeJob, thanosCompact: b.compactJob } });
+  const bucketJobs = `job=~"${[jobs.thanosSidecar, ...buckets.flatMap((b) => [b.storeJob, b.compactJob])].map(escapeRegex).join('|')}"`;
+  const compactJobs = buckets.length === 1 ? `job="${buckets[0].compactJob}"` : `job=~"${buckets.map((b) => escapeRegex(b.compactJob)).join('|')}"`;
   const q = `job="${jobs.thanosQuery}"`;
   // Connected StoreAPIs per query pod; a pod with none exports no series, so running
   // query pods are counted as 0.
@@ -404,10 +416,11 @@ export function thanosAlerts(opts: ThanosAlertOptions): RuleGroup {
   if (expected !== undefined && (!Number.isInteger(expected) || expected < 1)) {
     throw new Error(`metrics-pipeline alerts: thanosQueryExpectedEndpoints: ${expected} must be a positive integer`);
   }
-  const rules: AlertingRule[] = [
+  const rules: AlertingRule[] = [];
+  if (buckets.length > 0) rules.push(
     alert(base, {
       alert: 'ThanosCompactHalted',
-      expr: `max by (namespace, pod) (thanos_compact_halted{job="${jobs.thanosCompact}"}) == 1`,
+      expr: `max by (namespace, pod) (thanos_compact_halted{${compactJobs}}) == 1`,
       for: '5m',
       // Compaction, downsampling and retention stop; no data is lost, the bucket grows
       // and long-range queries slow down. Fix within working hours.
@@ -415,6 +428,8 @@ export function thanosAlerts(opts: ThanosAlertOptions): RuleGroup {
       summary: 'Thanos Compact has halted.',
       description: 'Thanos Compact {{ $labels.namespace }}/{{ $labels.pod }} hit an unexpected error and halted: compaction, downsampling and retention no longer run. Its logs name the block; it resumes only after a restart.',
     }),
+  );
+  rules.push(
     alert(base, {
       alert: 'ThanosSidecarUploadFailing',
       expr: `sum by (namespace, pod) (increase(thanos_shipper_upload_failures_total{job="${jobs.thanosSidecar}"}[15m])) > 0`,
@@ -440,16 +455,6 @@ export function thanosAlerts(opts: ThanosAlertOptions): RuleGroup {
       description: '{{ $labels.job }} in namespace {{ $labels.namespace }} fails {{ $value | humanize }}% of its object storage operations: check the bucket credentials, permissions and reachability.',
     }),
     alert(base, {
-      alert: 'ThanosStoreGatewayUnavailable',
-      expr: `absent(up{job="${jobs.thanosStore}"} == 1)`,
-      for: '10m',
-      // Queries older than Prometheus's local retention lose their data; recent data
-      // and alerting are unaffected.
-      severity: 'warning',
-      summary: 'No Thanos Store Gateway is up.',
-      description: `No ${jobs.thanosStore} target has been up for 10 minutes: Thanos Query cannot read the object storage, so queries beyond Prometheus retention return partial or no data.`,
-    }),
-    alert(base, {
       alert: 'ThanosQueryNoStoreEndpoints',
       expr: `${connections} < 1`,
       for: '5m',
@@ -458,7 +463,22 @@ export function thanosAlerts(opts: ThanosAlertOptions): RuleGroup {
       summary: 'Thanos Query is connected to no StoreAPI endpoint.',
       description: 'Thanos Query {{ $labels.namespace }}/{{ $labels.pod }} is up but connected to no sidecar, store gateway or remote endpoint: every query through it returns no data. Check the endpoints it discovers (dnssrv+ records of the headless Services) in its logs.',
     }),
-  ];
+  );
+  // One rule per bucket's store gateway, after the sidecar and bucket alerts (as before).
+  const storeRules = buckets.map((b) => {
+    const r = alert(base, {
+      alert: 'ThanosStoreGatewayUnavailable',
+      expr: `absent(up{job="${b.storeJob}"} == 1)`,
+      for: '10m',
+      // Queries older than Prometheus's local retention lose their data; recent data
+      // and alerting are unaffected.
+      severity: 'warning',
+      summary: 'No Thanos Store Gateway is up.',
+      description: `No ${b.storeJob} target has been up for 10 minutes: Thanos Query cannot read the object storage${b.cluster ? ` of cluster ${b.cluster}` : ''}, so queries beyond Prometheus retention return partial or no data.`,
+    });
+    return b.cluster ? { ...r, labels: { ...r.labels, cluster: b.cluster } } : r;
+  });
+  rules.splice(rules.findIndex((r) => r.alert === 'ThanosQueryNoStoreEndpoints'), 0, ...storeRules);
   if (expected !== undefined && expected > 1) {
     rules.push(
       alert(base, {

@@ -362,8 +362,9 @@ export function finalize(d: dash.Dashboard): dash.Dashboard {
  * Checks the dashboard has the `cluster` variable right after `datasource`, then adds
  * `cluster=~"$cluster"` to every PromQL selector: panel targets, annotations, and the
  * queries of the other query variables (so namespace, pod, ... list only the selected
- * clusters' values). LogQL is left alone: log streams carry no cluster label (the log
- * collectors do not add one).
+ * clusters' values). LogQL is left to its dashboard (the Logs dashboard filters its stream
+ * selectors by the `cluster` label the collectors add): LogQL selectors have rules of their
+ * own (a selector needs a matcher that cannot match the empty string).
  */
 function addClusterMatchers(d: dash.Dashboard): void {
   const where = `dashboard ${d.uid ?? d.title}`;

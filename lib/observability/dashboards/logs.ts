@@ -9,13 +9,16 @@ export const LOGS_UID = 'stack-logs';
 export const LOG_LEVELS = ['fatal', 'critical', 'error', 'warn', 'info', 'debug', 'trace', 'unknown'] as const;
 
 /**
- * Logs from Loki filtered by namespace, pod and level, with the log error rate and the
- * services' HTTP 5xx ratio above them, so a spike in one is read against the other.
- * Stream labels `namespace`, `pod`, `container` are set by the log collector; the level is
- * Loki's `detected_level` (limits_config.discover_log_levels, on by default).
+ * Logs from Loki filtered by cluster, namespace, pod and level, with the log error rate and
+ * the services' HTTP 5xx ratio above them, so a spike in one is read against the other.
+ * Stream labels `cluster` (the collector's external label), `namespace`, `pod`, `container`
+ * are set by the log collector; the level is Loki's `detected_level`
+ * (limits_config.discover_log_levels, on by default). "All" clusters is `.*`, which also
+ * matches streams written before the collectors added the label; the namespace matcher
+ * (never empty) keeps each selector valid LogQL.
  */
 export function logsDashboard(o: DashboardOptions): dash.Dashboard {
-  const stream = '{namespace=~"$namespace", pod=~"$pod"}';
+  const stream = '{cluster=~"$cluster", namespace=~"$namespace", pod=~"$pod"}';
   const b = baseDashboard({
     uid: LOGS_UID,
     title: 'Logs',
@@ -26,7 +29,7 @@ export function logsDashboard(o: DashboardOptions): dash.Dashboard {
     .withVariable(datasourceVariable(o.metricsDatasource))
     .withVariable(clusterVariable())
     .withVariable(queryVariable('namespace', 'label_values(namespace)', { label: 'Namespace', datasource: LOGS, current: o.namespace }))
-    .withVariable(queryVariable('pod', 'label_values({namespace=~"$namespace"}, pod)', { label: 'Pod', datasource: LOGS }))
+    .withVariable(queryVariable('pod', 'label_values({cluster=~"$cluster", namespace=~"$namespace"}, pod)', { label: 'Pod', datasource: LOGS }))
     .withVariable(
       new dash.CustomVariableBuilder('level')
         .label('Level')
