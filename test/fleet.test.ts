@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { exampleFleet } from '../lib/config';
 import type { FleetClusterConfig, FleetConfig } from '../lib/config';
 import { fleetAlerts } from '../lib/fleet/alerts';
+import { PROMTAIL_DEPRECATION_WARNING } from '../lib/components/log-collector';
 import { EXTERNAL_DNS_ANNOTATION } from '../lib/fleet/expose';
 import { fleetProblems, resolveFleet } from '../lib/fleet/model';
 import { ruleFileGroup } from '../lib/observability/rule-group';
@@ -450,7 +451,15 @@ describe('variants of the declaration', () => {
 
   test('Promtail instead of Alloy: the same tenant, client certificate and cluster label', () => {
     const promtail = { ...exampleFleet, clusters: exampleFleet.clusters.map((c) => ({ ...c, stack: { ...c.stack, logCollector: { ...c.stack.logCollector, kind: 'promtail' as const } } })) };
-    const files = synth(promtail);
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    let files: Map<string, string>;
+    try {
+      files = synth(promtail);
+      // Promtail's deprecation is said once per cluster that runs it, not swallowed by the fleet.
+      expect(warn.mock.calls).toEqual(promtail.clusters.map(() => [PROMTAIL_DEPRECATION_WARNING]));
+    } finally {
+      warn.mockRestore();
+    }
     const config = objectsIn(files, 'fleet/workload-b').find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'promtail')!;
     expect(parse(config.data['promtail.yaml']).clients).toEqual([
       {
