@@ -17,7 +17,7 @@ import {
 import { ETCD_VERSION, KUBERNETES_VERSION } from '../scripts/tools/manifest';
 import { HOST_ACCESS_ANNOTATION } from '../lib/k8s/security';
 import { agentsNamespace } from '../lib/components/namespace';
-import { ENVIRONMENTS, freshSynth } from './support/synth';
+import { ENVIRONMENTS, OUTPUTS, freshSynth } from './support/synth';
 import { toolPath } from './support/tools';
 import { join } from 'path';
 
@@ -36,23 +36,25 @@ const read = readMap(freshSynth());
 let cp: ControlPlane;
 let client: ApiClient;
 const results = new Map<string, { objects: LocatedObject[]; results: DryRunResult[] }>();
-const folders = ENVIRONMENTS.flatMap((e) => [e.environment, `${e.environment}/operator`]);
+// Both environments and every cluster of the example fleet (each its own cluster: the
+// prerequisites of one folder are deleted before the next).
+const folders = OUTPUTS.flatMap((o) => [o.dir, `${o.dir}/operator`]);
 
 beforeAll(async () => {
   cp = await startControlPlane({ apiserver: toolPath('kube-apiserver'), etcd: toolPath('etcd') });
   client = new ApiClient(cp.url, cp.token, cp.ca);
   await installCrds(client, join(__dirname, '..', 'imports', 'crds'));
-  for (const env of ENVIRONMENTS) {
+  for (const out of OUTPUTS) {
     // The core folder's ServiceAccounts stay for its operator/ folder (which has no Pods) and
-    // are deleted before the next environment.
-    const core = kustomizationObjects(read, env.environment);
+    // are deleted before the next folder.
+    const core = kustomizationObjects(read, out.dir);
     const cleanup = await preparePrerequisites(client, core);
-    results.set(env.environment, { objects: core, results: await dryRun(client, core) });
-    const operator = kustomizationObjects(read, `${env.environment}/operator`);
-    results.set(`${env.environment}/operator`, { objects: operator, results: await dryRun(client, operator) });
-    if (env !== ENVIRONMENTS[ENVIRONMENTS.length - 1]) await cleanup();
+    results.set(out.dir, { objects: core, results: await dryRun(client, core) });
+    const operator = kustomizationObjects(read, `${out.dir}/operator`);
+    results.set(`${out.dir}/operator`, { objects: operator, results: await dryRun(client, operator) });
+    if (out !== OUTPUTS[OUTPUTS.length - 1]) await cleanup();
   }
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await cp?.stop();
@@ -79,7 +81,7 @@ describe.each(folders)('%s', (folder) => {
   });
 });
 
-test.each(ENVIRONMENTS.map((e) => [e.environment, e] as const))('%s: the stack namespace is warned about nothing; only excepted node agents are', (env, config) => {
+test.each(OUTPUTS.map((o) => [o.dir, o.config] as const))('%s: the stack namespace is warned about nothing; only excepted node agents are', (env, config) => {
   const all = [...results.get(env)!.results, ...results.get(`${env}/operator`)!.results];
   const warned = all.filter((r) => r.warnings.length);
   expect(warned.filter((r) => r.namespace === config.namespace).map((r) => r.ref)).toEqual([]);

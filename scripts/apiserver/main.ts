@@ -3,7 +3,8 @@
  * (./control-plane.ts), applies each environment's dist/<env> and dist/<env>/operator with
  * `dryRun=All` (./dry-run.ts), prints every refusal and warning, and exits 1 if an object was
  * refused or a warning is not one a declared host-access exception explains. Without
- * arguments: every environment folder in dist/.
+ * arguments: every environment folder in dist/ and every cluster of each fleet folder
+ * (dist/fleet/observer, ...); an argument is an environment, a fleet or one fleet cluster.
  *
  * Binaries: `$KUBE_APISERVER` and `$ETCD` if set, else the pinned ones `npm run tools` built.
  */
@@ -17,7 +18,18 @@ import { toolPath } from '../../test/support/tools';
 async function main(argv: readonly string[]): Promise<number> {
   const root = resolve(__dirname, '..', '..');
   const dist = join(root, 'dist');
-  const envs = argv.length ? [...argv] : readdirSync(dist).filter((d) => existsSync(join(dist, d, 'kustomization.yaml'))).sort();
+  // An environment's folder, or a fleet's: each of its clusters (dist/<fleet>/<cluster>).
+  const expand = (d: string): string[] =>
+    existsSync(join(dist, d, 'kustomization.yaml'))
+      ? [d]
+      : existsSync(join(dist, d))
+        ? readdirSync(join(dist, d)).filter((c) => existsSync(join(dist, d, c, 'kustomization.yaml'))).sort().map((c) => `${d}/${c}`)
+        : [];
+  const envs = (argv.length ? [...argv] : readdirSync(dist).sort()).flatMap((d) => {
+    const found = expand(d);
+    if (!found.length && argv.length) throw new Error(`dist/${d} holds no kustomization.yaml (nor clusters that do); run npm run synth, or name an environment or fleet folder of dist/`);
+    return found;
+  });
   const t0 = Date.now();
   const cp = await startControlPlane({ apiserver: process.env.KUBE_APISERVER || toolPath('kube-apiserver'), etcd: process.env.ETCD || toolPath('etcd') });
   const say = (m: string): void => void process.stderr.write(`dry-run [${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
