@@ -76,6 +76,8 @@ export class MonitoringStack extends Construct {
     // A workload cluster that is not the observer: alerts, logs and queries cross to the observer.
     const remote = fleet !== undefined && !fleet.self.observer;
     const others = fleet ? fleet.fleet.clusters.filter((c) => c.name !== fleet.self.name) : [];
+    // The observer's endpoints (Alertmanager, Loki) admit the other clusters at the load balancer too.
+    const fromOthers = self ? { sourceRanges: others.flatMap((c) => c.egressCidrs), annotations: self.loadBalancerAnnotations } : undefined;
 
     this.add(new NamespaceChart(this, ctx));
 
@@ -106,7 +108,7 @@ export class MonitoringStack extends Construct {
             scrapers,
             fleet:
               fleet && tls
-                ? { serverSecret: tls.serverSecret, clientSecret: tls.clientSecret, remoteClients: cidrPeers(others.flatMap((c) => c.egressCidrs)), endpoints: fleet.self.alertmanagers, clusters: fleet.fleet.clusters.map((c) => c.name) }
+                ? { serverSecret: tls.serverSecret, clientSecret: tls.clientSecret, remoteClients: cidrPeers(others.flatMap((c) => c.egressCidrs)), endpoints: fleet.self.alertmanagers, clusters: fleet.fleet.clusters.map((c) => c.name), loadBalancer: fromOthers! }
                 : undefined,
           }),
         )
@@ -122,7 +124,7 @@ export class MonitoringStack extends Construct {
             scrapers,
             fleet:
               fleet && tls && fleet.self.loki
-                ? { serverSecret: tls.serverSecret, clientSecret: tls.clientSecret, remoteClients: cidrPeers(others.flatMap((c) => c.egressCidrs)), endpoint: fleet.self.loki, tenants: fleet.fleet.clusters.map((c) => c.name) }
+                ? { serverSecret: tls.serverSecret, clientSecret: tls.clientSecret, remoteClients: cidrPeers(others.flatMap((c) => c.egressCidrs)), endpoint: fleet.self.loki, tenants: fleet.fleet.clusters.map((c) => c.name), loadBalancer: fromOthers! }
                 : undefined,
           }),
         )
@@ -183,7 +185,7 @@ export class MonitoringStack extends Construct {
                 remoteStores.length > 0 && tls
                   ? { clientSecret: tls.clientSecret, endpoints: remoteStores.map((c) => ({ cluster: c.name, host: c.storeApi!.host, port: c.storeApi!.port, cidrs: c.loadBalancerCidrs })) }
                   : undefined,
-              gateway: remote && tls && self?.storeApi && observer ? { serverSecret: tls.serverSecret, remoteClients: cidrPeers(observer.egressCidrs), endpoint: self.storeApi } : undefined,
+              gateway: remote && tls && self?.storeApi && observer ? { serverSecret: tls.serverSecret, remoteClients: cidrPeers(observer.egressCidrs), endpoint: self.storeApi, loadBalancer: { sourceRanges: observer.egressCidrs, annotations: self.loadBalancerAnnotations } } : undefined,
               ruleGroups: remoteStores.length > 0 ? [fleetAlerts({ runbookBaseUrl: config.runbookBaseUrl, namespace: config.namespace, clusters: remoteStores.map((c) => c.name) })] : [],
               alerts: fleet ? { buckets: stores.map((s, i) => ({ storeJob: s.componentName, compactJob: s.componentName.replace('thanos-store', 'thanos-compact'), cluster: buckets[i]?.cluster })) } : undefined,
             }),

@@ -85,6 +85,10 @@ describe('the fleet declaration: every problem names its field', () => {
     ['a cluster named twice', withCluster('workload-b', (c) => ({ ...c, name: 'workload-a' })), /^clusters\[2\]\.name: "workload-a" is used by two clusters/],
     ['the observer without Loki', withCluster('observer', (c) => ({ ...c, stack: { ...c.stack, loki: { ...c.stack.loki, enabled: false } } })), /^clusters\[0\]\.stack\.loki\.enabled: must be true on the observer/],
     ['an unknown field', withCluster('workload-a', (c) => ({ ...c, region: 'eu' }) as FleetClusterConfig), /^clusters\[1\]\.region: is not a field of a fleet cluster/],
+    ['an unknown load-balancer field', withCluster('workload-a', (c) => ({ ...c, loadBalancer: { type: 'nlb' } as unknown as FleetClusterConfig['loadBalancer'] })), /^clusters\[1\]\.loadBalancer\.type: is not a field; use annotations/],
+    ['a load-balancer annotation that is not a string', withCluster('workload-a', (c) => ({ ...c, loadBalancer: { annotations: { 'service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled': true as unknown as string } } })), /^clusters\[1\]\.loadBalancer\.annotations\.service\.beta\.kubernetes\.io\/aws-load-balancer-cross-zone-load-balancing-enabled: is true; annotation values are strings/],
+    ['a load-balancer annotation key that is not one', withCluster('workload-a', (c) => ({ ...c, loadBalancer: { annotations: { 'bad key': 'x' } } })), /^clusters\[1\]\.loadBalancer\.annotations: "bad key" is not an annotation key/],
+    ['the external-dns host name by hand', withCluster('workload-a', (c) => ({ ...c, loadBalancer: { annotations: { [EXTERNAL_DNS_ANNOTATION]: 'x.example.com' } } })), /^clusters\[1\]\.loadBalancer\.annotations\.external-dns\.alpha\.kubernetes\.io\/hostname: is set from the endpoint's host name/],
     ['the environment set by hand', withCluster('workload-a', (c) => ({ ...c, stack: { ...c.stack, environment: 'x' } as FleetClusterConfig['stack'] })), /^clusters\[1\]\.stack\.environment: is set from the cluster's name/],
   ])('%s', (_what, fleet, message) => {
     expect(problems(fleet)).toContainEqual(expect.stringMatching(message));
@@ -140,14 +144,14 @@ describe('what each cluster runs', () => {
     ]);
     const rules = parse(configMapData(OBSERVER, 'prometheus-rules', 'thanos-query.rules.yaml')) as { groups: { name: string; rules: { alert: string; expr: string; labels: Record<string, string> }[] }[] };
     const stores = rules.groups.flatMap((g) => g.rules).filter((r) => r.alert === 'ThanosStoreGatewayUnavailable');
-    expect(stores.map((r) => [r.expr, r.labels.cluster])).toEqual([
-      ['absent(up{job="thanos-store"} == 1)', undefined],
-      ['absent(up{job="thanos-store-workload-a"} == 1)', 'workload-a'],
-      ['absent(up{job="thanos-store-workload-b"} == 1)', 'workload-b'],
+    expect(stores.map((r) => [r.expr, r.labels.cluster, r.labels.affected_cluster])).toEqual([
+      ['absent(up{job="thanos-store"} == 1)', undefined, undefined],
+      ['absent(up{job="thanos-store-workload-a"} == 1)', 'workload-a', 'workload-a'],
+      ['absent(up{job="thanos-store-workload-b"} == 1)', 'workload-b', 'workload-b'],
     ]);
-    expect(rules.groups.find((g) => g.name === 'fleet')!.rules.map((r) => [r.alert, r.labels.cluster])).toEqual([
-      ['FleetClusterUnreachable', 'workload-a'],
-      ['FleetClusterUnreachable', 'workload-b'],
+    expect(rules.groups.find((g) => g.name === 'fleet')!.rules.map((r) => [r.alert, r.labels.cluster, r.labels.affected_cluster])).toEqual([
+      ['FleetClusterUnreachable', 'workload-a', 'workload-a'],
+      ['FleetClusterUnreachable', 'workload-b', 'workload-b'],
     ]);
   });
 
@@ -164,6 +168,41 @@ describe('what each cluster runs', () => {
       { name: 'loki-fleet', host: 'loki.observer.example.com', port: 3100, local: 'Local', pod: undefined },
     ]);
     expect(lbs(WORKLOAD)).toEqual([{ name: 'thanos-query-fleet', host: 'thanos.workload-a.example.com', port: 10901, local: 'Local', pod: undefined }]);
+  });
+
+  test('the load balancers admit only the other clusters (loadBalancerSourceRanges) and carry the cluster\'s loadBalancer.annotations', () => {
+    const lbs = (dir: string) =>
+      objectsOf(dir)
+        .map((o) => o.object)
+        .filter((o) => o.kind === 'Service' && o.spec.type === 'LoadBalancer');
+    const fleet = resolveFleet(exampleFleet);
+    const egress = (name: string) => fleet.clusters.find((c) => c.name === name)!.egressCidrs;
+    // The observer's Alertmanager and Loki: every workload cluster; a workload cluster's gateway: the observer only.
+    for (const svc of lbs(OBSERVER)) expect(svc.spec.loadBalancerSourceRanges).toEqual([...egress('workload-a'), ...egress('workload-b')].sort());
+    for (const svc of lbs(WORKLOAD)) expect(svc.spec.loadBalancerSourceRanges).toEqual(egress('observer'));
+    expect(egress('observer')).not.toEqual(egress('workload-a'));
+    // The example is on EKS: an internet-facing NLB with instance targets keeps the client's address.
+    for (const svc of [...lbs(OBSERVER), ...lbs(WORKLOAD)]) {
+      expect(svc.metadata.annotations).toMatchObject({
+        'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+        'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'instance',
+        'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+      });
+    }
+    // Without annotations, only external-dns's.
+    const plain = synthesizeAll([{ ...exampleFleet, clusters: exampleFleet.clusters.map((c) => ({ ...c, loadBalancer: undefined })) }]);
+    const plainLbs = parseObjectsOf('fleet/workload-b', plain).map((o) => o.object).filter((o) => o.kind === 'Service' && o.spec.type === 'LoadBalancer');
+    expect(plainLbs.map((o) => o.metadata.annotations)).toEqual([{ [EXTERNAL_DNS_ANNOTATION]: 'thanos.workload-b.example.com' }]);
+  });
+
+  test('Grafana, which reads its client certificate at start only, is rolled by Reloader when the client Secret changes', () => {
+    const grafana = objectsOf(OBSERVER).map((o) => o.object).find((o) => o.kind === 'Deployment' && o.metadata.name === 'grafana')!;
+    expect(grafana.metadata.annotations).toEqual({ 'secret.reloader.stakater.com/reload': 'fleet-client-tls' });
+    const env = grafana.spec.template.spec.containers[0].env as { name: string; valueFrom?: { secretKeyRef?: { name: string } } }[];
+    expect(env.filter((e) => e.valueFrom?.secretKeyRef?.name === 'fleet-client-tls').map((e) => e.name).sort()).toEqual(['FLEET_TLS_CA', 'FLEET_TLS_CERT', 'FLEET_TLS_KEY']);
+    // A single environment's Grafana has no client certificate and no such annotation.
+    const single = objectsOf('production').map((o) => o.object).find((o) => o.kind === 'Deployment' && o.metadata.name === 'grafana')!;
+    expect(single.metadata.annotations).toBeUndefined();
   });
 
   test('no TLS material and no Secret in dist/fleet: the pods mount the Secrets the user creates, by name', () => {
@@ -217,6 +256,37 @@ describe('what each cluster runs', () => {
     expect(dashboards.filter((d) => d.templating.list[1]?.name !== 'cluster').map((d) => d.uid)).toEqual([]);
     expect(dashboards.map((d) => d.uid)).toContain('k8s-resources-multicluster');
   });
+
+  test('the multi-cluster table counts an observer\'s alert about a lost cluster for that cluster (promtool, the series as Thanos Query returns them)', () => {
+    const dashboards = objectsOf(OBSERVER)
+      .map((o) => o.object)
+      .filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('grafana-dashboards-'))
+      .flatMap((o) => Object.values(o.data as Record<string, string>).map((text) => JSON.parse(text) as { uid: string; panels: { title: string; targets?: { expr: string; legendFormat?: string }[] }[] }));
+    const table = dashboards.find((d) => d.uid === 'k8s-resources-multicluster')!.panels.find((p) => p.title === 'Clusters' && p.targets)!;
+    const expr = table.targets!.map((t) => t.expr).find((e) => e.includes('ALERTS'))!.replace(/\$cluster/g, '.*');
+    // Through Thanos, the sidecar overwrites the alert's own cluster label with the observer's
+    // external label; affected_cluster keeps the lost cluster.
+    const alerts = (labels: string) => `      - { series: 'ALERTS{alertstate="firing", severity="critical", ${labels}}', values: '1x5' }`;
+    const tests = [
+      'rule_files: []',
+      'tests:',
+      '  - interval: 1m',
+      '    input_series:',
+      alerts('alertname="FleetClusterUnreachable", cluster="observer", affected_cluster="workload-a"'),
+      alerts('alertname="KubePodCrashLooping", cluster="workload-b"'),
+      alerts('alertname="KubePodCrashLooping", cluster="observer"'),
+      `      - { series: 'ALERTS{alertstate="firing", severity="warning", alertname="X", cluster="observer"}', values: '1x5' }`,
+      '    promql_expr_test:',
+      `      - expr: ${JSON.stringify(expr)}`,
+      '        eval_time: 2m',
+      '        exp_samples:',
+      "          - { labels: '{cluster=\"observer\"}', value: 1 }",
+      "          - { labels: '{cluster=\"workload-a\"}', value: 1 }",
+      "          - { labels: '{cluster=\"workload-b\"}', value: 1 }",
+    ].join('\n');
+    const res = withFiles({ 'test.yaml': tests }, (dir) => promtool(['test', 'rules', 'test.yaml'], { cwd: dir }));
+    expect({ status: res.status, output: res.output }).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+  });
 });
 
 // ---------------------------------------------------------------- the fleet's alerts
@@ -242,7 +312,7 @@ describe('FleetClusterUnreachable (promtool test rules, the real Prometheus rule
       `      - eval_time: ${evalAt}`,
       '        alertname: FleetClusterUnreachable',
       `        exp_alerts: ${expected.length === 0 ? '[]' : ''}`,
-      ...expected.map((e) => `          - exp_labels: { severity: critical, category: infrastructure, cluster: ${e.cluster} }\n            exp_annotations: ${JSON.stringify((group.rules.find((r) => r.labels?.cluster === e.cluster) as { annotations: Record<string, string> }).annotations)}`),
+      ...expected.map((e) => `          - exp_labels: { severity: critical, category: infrastructure, cluster: ${e.cluster}, affected_cluster: ${e.cluster} }\n            exp_annotations: ${JSON.stringify((group.rules.find((r) => r.labels?.cluster === e.cluster) as { annotations: Record<string, string> }).annotations)}`),
     ].join('\n');
     return withFiles({ 'rules.yaml': toYaml({ groups: [ruleFileGroup(group)] }), 'test.yaml': tests }, (dir) => promtool(['test', 'rules', 'test.yaml'], { cwd: dir }));
   }

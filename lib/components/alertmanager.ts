@@ -9,7 +9,7 @@ import { ServiceRef } from '../k8s/service-ref';
 import { CONFIG_RELOADER_PORT, configReloader, container, httpProbe, tcpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { alertmanagerAlerts } from '../observability/alerts/stack';
 import { clientTlsFiles, tlsFiles, tlsMount, tlsVolume } from '../fleet/tls';
-import { fleetLoadBalancer } from '../fleet/expose';
+import { FleetLoadBalancerOptions, fleetLoadBalancer } from '../fleet/expose';
 import { renderWebConfig } from '../render/web-config';
 import { ScrapeTarget } from '../observability/scrape-target';
 import { alertmanagerConfigYaml, AlertmanagerConfigInput, alertmanagerInput, alertmanagerSecretKeys, SecretKeyRequirement } from '../render/alertmanager';
@@ -44,6 +44,7 @@ export interface AlertmanagerProps {
     readonly endpoints: readonly { readonly host: string; readonly port: number }[];
     /** The fleet's clusters: with a dead man's switch, each cluster's `Watchdog` pings its own. */
     readonly clusters: readonly string[];
+    readonly loadBalancer: FleetLoadBalancerOptions;
   };
 }
 
@@ -204,6 +205,7 @@ export class AlertmanagerChart extends ComponentChart {
         port: e.port,
         portName: 'web',
         targetPort: 'web',
+        loadBalancer: fleet!.loadBalancer,
       }),
     );
 

@@ -67,6 +67,9 @@ export interface GrafanaDatasourceRefs {
   readonly fleet?: { readonly clientSecret: string; readonly lokiTenants: readonly string[] };
 }
 
+/** Reloader (github.com/stakater/Reloader) restarts a workload carrying it when one of the named Secrets changes. */
+export const SECRET_RELOAD_ANNOTATION = 'secret.reloader.stakater.com/reload';
+
 /** The environment variables holding the fleet client certificate (PEM) in Grafana's container. */
 const CLIENT_TLS_ENV = { ca: 'FLEET_TLS_CA', cert: 'FLEET_TLS_CERT', key: 'FLEET_TLS_KEY' } as const;
 
@@ -314,7 +317,11 @@ export class GrafanaChart extends ComponentChart {
     });
 
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: this.meta(name),
+      // Grafana reads the client certificate into its datasources at start only (environment
+      // variables from the Secret, provisioning): after cert-manager renews it, the pods must
+      // restart. Reloader (stakater) does that on a change of the Secret where it runs;
+      // docs/fleet.md says what to do without it.
+      metadata: this.meta(name, ds.fleet ? { annotations: { [SECRET_RELOAD_ANNOTATION]: ds.fleet.clientSecret } } : {}),
       spec: {
         replicas: cfg.replicas,
         revisionHistoryLimit: 5,

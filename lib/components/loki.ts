@@ -7,7 +7,7 @@ import { endpointEgress, hostPortEndpoint, networkPolicy, Peer } from '../k8s/ne
 import { ServiceRef } from '../k8s/service-ref';
 import { container, httpProbe, tcpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { tlsFiles, tlsMount, tlsVolume } from '../fleet/tls';
-import { fleetLoadBalancer } from '../fleet/expose';
+import { FleetLoadBalancerOptions, fleetLoadBalancer } from '../fleet/expose';
 import { makeAlert } from '../observability/alerts/common';
 import type { RuleGroup } from '../observability/rule-group';
 import { ScrapeTarget } from '../observability/scrape-target';
@@ -37,6 +37,7 @@ export interface LokiProps {
     readonly remoteClients: readonly Peer[];
     readonly endpoint: { readonly host: string; readonly port: number };
     readonly tenants: readonly string[];
+    readonly loadBalancer: FleetLoadBalancerOptions;
   };
 }
 
@@ -258,6 +259,7 @@ export class LokiChart extends ComponentChart {
         port: fleet.endpoint.port,
         portName: LOKI_HTTP_PORT_NAME,
         targetPort: LOKI_HTTP_PORT_NAME,
+        loadBalancer: fleet.loadBalancer,
       });
     }
 

@@ -10,7 +10,7 @@ import { container, httpProbe, volumeClaimTemplate } from '../k8s/workload';
 import { thanosAlerts, ThanosAlertOptions } from '../observability/alerts/metrics-pipeline';
 import type { RuleGroup } from '../observability/rule-group';
 import { clientTlsFiles, tlsFiles, tlsMount, tlsVolume } from '../fleet/tls';
-import { fleetLoadBalancer } from '../fleet/expose';
+import { FleetLoadBalancerOptions, fleetLoadBalancer } from '../fleet/expose';
 import { toYaml } from '../render/yaml';
 import { ScrapeTarget } from '../observability/scrape-target';
 import { ObjstoreCredentials, ObjstoreInput, renderObjstore, RenderedObjstore } from '../render/objstore';
@@ -330,7 +330,7 @@ export interface ThanosQueryProps {
    * signed; a LoadBalancer Service named `thanos-query-fleet` exposes it as `endpoint`, to
    * `remoteClients` only. @default none (plain gRPC, in-cluster)
    */
-  readonly gateway?: { readonly serverSecret: string; readonly remoteClients: readonly Peer[]; readonly endpoint: { readonly host: string; readonly port: number } };
+  readonly gateway?: { readonly serverSecret: string; readonly remoteClients: readonly Peer[]; readonly endpoint: { readonly host: string; readonly port: number }; readonly loadBalancer: FleetLoadBalancerOptions };
   /** Extra rule groups evaluated over this Query's metrics (a fleet's cluster-lost alerts). @default none */
   readonly ruleGroups?: readonly RuleGroup[];
   /** Options of the Thanos alerts (which store gateways and compactors there are). */
@@ -419,6 +419,7 @@ export class ThanosQueryChart extends ThanosPart {
         port: props.gateway.endpoint.port,
         portName: 'grpc',
         targetPort: 'grpc',
+        loadBalancer: props.gateway.loadBalancer,
       });
     }
     disruptionBudget(this, this.componentName, this.ns, this.selector, cfg.replicas);

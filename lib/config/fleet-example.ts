@@ -25,6 +25,21 @@ function stack(name: string): Omit<StackConfig, 'environment' | 'cluster'> {
   };
 }
 
+/**
+ * The example's clusters are on EKS (its buckets are S3): the in-tree controller would build
+ * a Classic ELB, which proxies TCP and hides the other clusters' addresses from the
+ * NetworkPolicies. These annotations hand the Services to the AWS Load Balancer Controller
+ * for an internet-facing NLB with instance targets, which keeps the client's address
+ * (with `externalTrafficPolicy: Local`). On GCP, Azure or MetalLB, leave them out.
+ */
+const EKS_NLB = {
+  annotations: {
+    'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+    'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'instance',
+    'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+  },
+};
+
 const observer: FleetClusterConfig = {
   name: 'observer',
   roles: ['observer'],
@@ -37,6 +52,7 @@ const observer: FleetClusterConfig = {
     alertmanagers: ['alertmanager-0.observer.example.com:9093', 'alertmanager-1.observer.example.com:9093', 'alertmanager-2.observer.example.com:9093'],
     loki: 'loki.observer.example.com:3100',
   },
+  loadBalancer: EKS_NLB,
 };
 
 function workload(name: string, egress: string, loadBalancers: string): FleetClusterConfig {
@@ -46,6 +62,7 @@ function workload(name: string, egress: string, loadBalancers: string): FleetClu
     stack: stack(name),
     addresses: { egressCidrs: [egress], loadBalancerCidrs: [loadBalancers] },
     endpoints: { storeApi: `thanos.${name}.example.com:10901` },
+    loadBalancer: EKS_NLB,
   };
 }
 

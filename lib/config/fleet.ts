@@ -99,6 +99,33 @@ export interface FleetClusterConfig {
    * @default `thanos-objstore-<name>` when this cluster's bucket has a `credentialsSecret`
    */
   readonly observerBucketSecret?: string;
+  /**
+   * The LoadBalancer Services of this cluster's cross-cluster endpoints (its StoreAPI
+   * gateway; the observer's Alertmanager replicas and Loki).
+   * @default no annotations: the cloud's default load balancer
+   */
+  readonly loadBalancer?: FleetLoadBalancerConfig;
+}
+
+/**
+ * How this cluster's cross-cluster endpoints are exposed. The NetworkPolicies behind them
+ * admit the other clusters by their `egressCidrs`, so the load balancer must pass the
+ * client's address through to the pod: a layer-4 pass-through load balancer with
+ * `externalTrafficPolicy: Local` (GCP's and Azure's defaults, MetalLB, an AWS NLB with
+ * instance targets, or with IP targets and client IP preservation on). A proxying load
+ * balancer (AWS's Classic ELB, the in-tree default on EKS) shows the pod its own address,
+ * and every cross-cluster connection is refused; docs/fleet.md lists the annotations per
+ * cloud.
+ */
+export interface FleetLoadBalancerConfig {
+  /**
+   * Annotations for the cloud's load-balancer controller, e.g. on EKS with the AWS Load
+   * Balancer Controller: `{ 'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+   * 'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'instance',
+   * 'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing' }`.
+   * @default {}
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { AFFECTED_CLUSTER_LABEL } from '../observability/rule-group';
 import type { AlertingRule, RuleGroup } from '../observability/rule-group';
 
 export const FLEET_GROUP = 'fleet';
@@ -41,7 +42,8 @@ export function clusterLabelSetRegex(cluster: string): string {
  * `store_type="query"` disappears. The observer's store gateways serve the same cluster's
  * label from its bucket (`store_type="store"`), which is why the store type is part of the
  * selector. The alert carries the lost cluster as its `cluster` label (an alert's own labels
- * win over the observer's external labels), so the notification names it.
+ * win over the observer's external labels), so the notification names it; and as its
+ * `affected_cluster` label, which survives Thanos (AFFECTED_CLUSTER_LABEL), for dashboards.
  *
  * It fires while the global Query runs (`up == 1` for at least one of its pods) and none of
  * its pods is connected to the cluster: while the Query itself is down, ThanosQuery and
@@ -58,7 +60,7 @@ export function fleetAlerts(opts: FleetAlertOptions): RuleGroup {
       'unless on ()\n' +
       `count(thanos_store_nodes_grpc_connections{${q}, store_type="query", external_labels=~"${clusterLabelSetRegex(cluster)}"})`,
     for: '5m',
-    labels: { severity: 'critical', category: 'infrastructure', cluster },
+    labels: { severity: 'critical', category: 'infrastructure', cluster, [AFFECTED_CLUSTER_LABEL]: cluster },
     annotations: {
       summary: `Cluster ${cluster} cannot be reached from the observer.`,
       description:

@@ -7,6 +7,7 @@ import {
 } from '../config/fleet';
 import type { ObjectStorageConfig, StackConfig } from '../config/types';
 import { ConfigProblem } from '../config/validate';
+import { EXTERNAL_DNS_ANNOTATION } from './expose';
 
 /**
  * The fleet declaration, validated and resolved: what each cluster runs, where the others
@@ -41,6 +42,8 @@ export interface ResolvedFleetCluster {
   readonly observerBucketSecret?: string;
   /** Its Prometheus replicas (sidecars behind its gateway). */
   readonly prometheusReplicas: number;
+  /** Annotations of its cross-cluster LoadBalancer Services (`loadBalancer.annotations`). */
+  readonly loadBalancerAnnotations: Readonly<Record<string, string>>;
 }
 
 export interface ResolvedFleet {
@@ -77,13 +80,15 @@ export class FleetValidationError extends Error {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A Kubernetes annotation key: an optional DNS-subdomain prefix and a name of at most 63 characters. */
+const ANNOTATION_KEY = /^(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const HOST_NAME = /^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const ROLES: readonly FleetRole[] = ['workload', 'observer'];
 /** `thanos-compact-<name>` is a StatefulSet of the observer: at most 52 characters. */
 export const MAX_CLUSTER_NAME = 52 - 'thanos-compact-'.length;
-const CLUSTER_FIELDS = ['name', 'roles', 'stack', 'addresses', 'endpoints', 'observerBucketSecret'];
+const CLUSTER_FIELDS = ['name', 'roles', 'stack', 'addresses', 'endpoints', 'observerBucketSecret', 'loadBalancer'];
 const FLEET_FIELDS = ['name', 'clusters', 'tls'];
 
 function parseHostPort(value: unknown): HostPort | undefined {
@@ -173,6 +178,22 @@ export function fleetProblems(fleet: FleetConfig): ConfigProblem[] {
         if (stack[part]?.enabled !== true) add(`${at}.stack.${part}.enabled`, `must be true on the observer (it holds the fleet's ${part === 'alertmanager' ? 'central Alertmanager' : part === 'grafana' ? 'Grafana' : 'logs'})`);
       }
     }
+    if (c.loadBalancer !== undefined) {
+      const lb = c.loadBalancer as unknown;
+      if (!lb || typeof lb !== 'object' || Array.isArray(lb)) add(`${at}.loadBalancer`, 'is an object: { annotations: { "<key>": "<value>" } }');
+      else {
+        for (const key of Object.keys(lb)) if (key !== 'annotations') add(`${at}.loadBalancer.${key}`, 'is not a field; use annotations');
+        const ann = (lb as { annotations?: unknown }).annotations;
+        if (ann !== undefined && (!ann || typeof ann !== 'object' || Array.isArray(ann))) add(`${at}.loadBalancer.annotations`, 'is a map of annotation keys to string values');
+        else if (ann) {
+          for (const [k, v] of Object.entries(ann)) {
+            if (!ANNOTATION_KEY.test(k)) add(`${at}.loadBalancer.annotations`, `${JSON.stringify(k)} is not an annotation key ([prefix/]name, e.g. "service.beta.kubernetes.io/aws-load-balancer-type")`);
+            else if (typeof v !== 'string') add(`${at}.loadBalancer.annotations.${k}`, `is ${JSON.stringify(v)}; annotation values are strings (quote it)`);
+            else if (k === EXTERNAL_DNS_ANNOTATION) add(`${at}.loadBalancer.annotations.${k}`, 'is set from the endpoint\'s host name (endpoints); remove it');
+          }
+        }
+      }
+    }
     if (c.observerBucketSecret !== undefined && (typeof c.observerBucketSecret !== 'string' || !DNS_SUBDOMAIN.test(c.observerBucketSecret))) {
       add(`${at}.observerBucketSecret`, `${JSON.stringify(c.observerBucketSecret)} is not a Secret name`);
     }
@@ -256,6 +277,7 @@ export function resolveFleet(fleet: FleetConfig): ResolvedFleet {
       objectStorage: o,
       observerBucketSecret: c.observerBucketSecret ?? (credentials ? `thanos-objstore-${c.name}` : undefined),
       prometheusReplicas: c.stack.prometheus.replicas,
+      loadBalancerAnnotations: { ...(c.loadBalancer?.annotations ?? {}) },
     };
   });
   return {

@@ -224,3 +224,13 @@ export function renderRuleFile(groups: readonly RuleGroup[]): string {
 export function renderRuleFileAtOnce(groups: readonly RuleGroup[]): string {
   return toYaml({ groups: groups.map(toRuleFileGroup) });
 }
+
+/**
+ * The label an observer's alert about another cluster of a fleet carries besides `cluster`
+ * (FleetClusterUnreachable, the store gateway of a cluster's bucket). Prometheus keeps an
+ * alert's own `cluster` label when it sends it to Alertmanager, so notifications name the
+ * affected cluster; but Thanos (sidecar, store gateway) overwrites series labels with the
+ * external labels, so through Thanos Query the `ALERTS` series of such an alert says
+ * `cluster="<observer>"`. Dashboards count it under this label instead.
+ */
+export const AFFECTED_CLUSTER_LABEL = 'affected_cluster';

@@ -1,3 +1,4 @@
+import { AFFECTED_CLUSTER_LABEL } from '../rule-group';
 import type { AlertingRule, Category, RuleGroup, Severity } from '../rule-group';
 import { RunbookDir, UpstreamRunbooks, UPSTREAM_RUNBOOKS, runbookUrl, upstreamRunbookUrl } from './common';
 import { AlertThresholdOverrides, PrometheusThresholds, resolveAlertThresholds } from './thresholds';
@@ -476,7 +477,7 @@ export function thanosAlerts(opts: ThanosAlertOptions): RuleGroup {
       summary: 'No Thanos Store Gateway is up.',
       description: `No ${b.storeJob} target has been up for 10 minutes: Thanos Query cannot read the object storage${b.cluster ? ` of cluster ${b.cluster}` : ''}, so queries beyond Prometheus retention return partial or no data.`,
     });
-    return b.cluster ? { ...r, labels: { ...r.labels, cluster: b.cluster } } : r;
+    return b.cluster ? { ...r, labels: { ...r.labels, cluster: b.cluster, [AFFECTED_CLUSTER_LABEL]: b.cluster } } : r;
   });
   rules.splice(rules.findIndex((r) => r.alert === 'ThanosQueryNoStoreEndpoints'), 0, ...storeRules);
   if (expected !== undefined && expected > 1) {

@@ -2,6 +2,7 @@ import type * as dash from '@grafana/grafana-foundation-sdk/dashboard';
 import { baseDashboard, clusterVariable, datasourceVariable, drillDown, finalize, promql, queryVariable, row, statPanel, tablePanel, tagLinks, thresholds, timeseriesPanel } from './common';
 import { Column, joinTable, K8S_TAG, RATIO_COLOURS, RULES as R, UTILISATION_COLOURS, weightedCpuBusy } from './k8s-common';
 import type { DashboardOptions } from './types';
+import { AFFECTED_CLUSTER_LABEL } from '../rule-group';
 
 /**
  * Kubernetes / Compute Resources: CPU and memory used against what was requested and what the
@@ -158,7 +159,17 @@ export function multiClusterDashboard(o: DashboardOptions): dash.Dashboard {
         { name: 'Memory', expr: sum(by, 'node_memory_MemTotal_bytes'), unit: 'bytes', decimals: 0 },
         { name: 'Memory utilisation', expr: memoryBusy, unit: 'percentunit', decimals: 1, thresholds: UTILISATION_COLOURS() },
         { name: 'Memory requests commitment', expr: memoryCommit, unit: 'percentunit', decimals: 1, thresholds: UTILISATION_COLOURS() },
-        { name: 'Critical alerts firing', expr: 'count by (cluster) (ALERTS{alertstate="firing", severity="critical"})', decimals: 0, thresholds: thresholds('green', [[1, 'red']]) },
+        // An observer's alert about another cluster (FleetClusterUnreachable) counts for that cluster:
+        // through Thanos its cluster label is the observer's (AFFECTED_CLUSTER_LABEL).
+        {
+          name: 'Critical alerts firing',
+          // label_join, not label_replace: Grafana would read label_replace's "$1" as a variable.
+          expr:
+            `count by (cluster) (\n  label_join(ALERTS{alertstate="firing", severity="critical", ${AFFECTED_CLUSTER_LABEL}!=""}, "cluster", "", "${AFFECTED_CLUSTER_LABEL}")\n` +
+            `  or\n  ALERTS{alertstate="firing", severity="critical", ${AFFECTED_CLUSTER_LABEL}=""}\n)`,
+          decimals: 0,
+          thresholds: thresholds('green', [[1, 'red']]),
+        },
       ],
       {
         w: 24,
