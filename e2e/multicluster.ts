@@ -453,6 +453,23 @@ export async function multiClusterScenarios(report: RunReport, o: MultiClusterOp
       }, { timeoutMs: 30_000 });
       if (pd[0].body.payload.custom_details?.cluster !== gone) fail(`PagerDuty details: ${JSON.stringify(pd[0].body.payload.custom_details)}`);
       report.check(`PagerDuty: "${pd[0].body.payload.summary}", details.cluster = ${gone}`);
+      // Grafana's view, through the global Query: the observer's sidecar gives the alert's series
+      // the observer's cluster label; the multi-cluster table (its query from the manifests)
+      // still counts it for the lost cluster, by affected_cluster.
+      const viaQuery = await waitFor('the alert\'s series through the global Query', async () => {
+        const r = await query('ALERTS{alertname="FleetClusterUnreachable", alertstate="firing"}', true);
+        return r.length > 0 ? r : undefined;
+      }, { timeoutMs: 60_000 });
+      report.check(`through the global Query the alert's series reads ${JSON.stringify({ cluster: viaQuery[0].metric.cluster, affected_cluster: viaQuery[0].metric.affected_cluster })}`);
+      if (viaQuery[0].metric.affected_cluster !== gone) fail(`ALERTS through Query: ${JSON.stringify(viaQuery.map((r) => r.metric))}`);
+      const dashboards = objectsOf(fleet.observer.name)
+        .filter((x) => x.kind === 'ConfigMap' && String(x.metadata.name).startsWith('grafana-dashboards-'))
+        .flatMap((x) => Object.values(x.data as Record<string, string>).map((t) => JSON.parse(t) as Obj));
+      const table = (dashboards.find((d) => d.uid === 'k8s-resources-multicluster')!.panels as Obj[]).find((p) => p.title === 'Clusters' && p.targets)!;
+      const tableExpr = String((table.targets as Obj[]).map((t) => t.expr).find((e: string) => e.includes('ALERTS'))).replace(/\$cluster/g, '.*');
+      const counted = byCluster(await query(tableExpr, true));
+      if (!(counted[gone] >= 1)) fail(`the multi-cluster table's "Critical alerts firing" does not count ${gone}: ${JSON.stringify(counted)}`);
+      report.check(`the multi-cluster table's "Critical alerts firing" counts it for ${gone}: ${JSON.stringify(counted)}`);
       const notes = sinks!.deliveries.slice(before).filter((x) => JSON.stringify(x.body).includes('FleetClusterUnreachable'));
       const aboutStay = notes.filter((x) => stay.some((w) => JSON.stringify(x.body).includes(`"cluster":"${w}"`) || String(x.body.attachments?.[0]?.title ?? '').endsWith(` in ${w}`)));
       if (aboutStay.length > 0) fail(`a notification about ${stay.join(', ')}: ${JSON.stringify(aboutStay[0].body).slice(0, 300)}`);
