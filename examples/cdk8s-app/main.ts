@@ -30,7 +30,6 @@ export const production = defineEnvironment({
   cluster: 'shop-prod-eu-1',
   runbookBaseUrl: 'https://runbooks.shop.internal/observability',
   network: {
-    apiServerCidrs: ['172.20.0.1/32'],
     ingressController: { namespace: 'ingress-nginx' },
   },
   alertmanager: {
