@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } from 'fs';
-import { createServer, Server } from 'net';
-import { createSocket } from 'dgram';
+import { allocatePorts } from '../test/support/ports';
 import { dirname, join } from 'path';
 
 /**
@@ -148,44 +147,9 @@ export function runningServices(): string[] {
 
 // ---------------------------------------------------------------------------------------
 
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
-  });
-}
-
-function udpFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.once('error', () => {
-      s.close();
-      resolve(false);
-    });
-    s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-/**
- * `count` distinct free loopback ports (held open until all are found, so they differ);
- * with `udp`, each is also free for UDP (Alertmanager's gossip uses both).
- */
+/** Loopback ports below the ephemeral range (test/support/ports.ts says why). */
 export async function freePorts(count: number, options: { udp?: boolean } = {}): Promise<number[]> {
-  const held: Server[] = [];
-  const ports: number[] = [];
-  try {
-    for (let attempts = 0; ports.length < count; attempts++) {
-      if (attempts > count * 20) throw new Error('could not find free loopback ports');
-      const server = createServer();
-      held.push(server);
-      const port = await listen(server, 0);
-      if (options.udp && !(await udpFree(port))) continue;
-      ports.push(port);
-    }
-    return ports;
-  } finally {
-    await Promise.all(held.map((s) => new Promise((r) => s.close(() => r(undefined)))));
-  }
+  return allocatePorts(count, options);
 }
 
 // ---------------------------------------------------------------------------------------

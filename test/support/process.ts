@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'child_process';
-import * as net from 'net';
+import { allocatePort } from './ports';
 
 /** A binary started by a test, its output kept for failure messages. */
 export class TestProcess {
@@ -26,11 +26,9 @@ export class TestProcess {
   }
 }
 
+/** A loopback port below the ephemeral range (./ports.ts says why). */
 export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  const port = await new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as net.AddressInfo).port)));
-  await new Promise((r) => s.close(r));
-  return port;
+  return allocatePort();
 }
 
 /** Polls `fn` until it returns a value; fails naming what was awaited and the processes' logs. */
