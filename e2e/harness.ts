@@ -442,8 +442,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       materialize(p, 'alertmanager', paths, objects, (cm, data) => {
         if (cm !== 'alertmanager-config') return data;
         const local = localAlertmanagerConfig(parse(data['alertmanager.yml']), {
-          // The dead man's switch pings its own sink path (a heartbeat URL takes no bearer token).
-          sinks: { slackUrl: sinks!.urls.slack, pagerdutyUrl: sinks!.urls.pagerduty, webhookUrl: sinks!.urls.webhook, deadMansSwitchUrl: sinks!.urls.deadmansSwitch, smarthost: sinks!.urls.smarthost, smtpCaFile: sinks!.certFile },
+          sinks: sinks!.targets(),
           secrets: TEST_SECRETS,
           groupWait: settings.groupWait,
           groupInterval: settings.groupInterval,

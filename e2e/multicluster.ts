@@ -276,7 +276,7 @@ export async function multiClusterScenarios(report: RunReport, o: MultiClusterOp
         if (cm === 'alertmanager-web') return { 'web.yml': toYaml(rewritePaths(parse(data['web.yml']), paths)) };
         if (cm !== 'alertmanager-config') return data;
         const local = localAlertmanagerConfig(parse(data['alertmanager.yml']), {
-          sinks: { slackUrl: sinks!.urls.slack, pagerdutyUrl: sinks!.urls.pagerduty, webhookUrl: sinks!.urls.webhook, deadMansSwitchUrl: sinks!.urls.deadmansSwitch, smarthost: sinks!.urls.smarthost, smtpCaFile: sinks!.certFile },
+          sinks: sinks!.targets(),
           secrets: TEST_SECRETS,
           groupWait: settings.groupWait,
           groupInterval: settings.groupInterval,

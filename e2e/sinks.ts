@@ -4,6 +4,7 @@ import { createServer as createTcpServer, Server as TcpServer, Socket } from 'ne
 import { join } from 'path';
 import { readFileSync } from 'fs';
 import { createSecureContext, TLSSocket } from 'tls';
+import type { Sinks as SinkTargets } from './transform';
 
 /**
  * Local stand-ins for the receivers' services; each records what it receives, with the time.
@@ -91,6 +92,12 @@ export class Sinks {
       smarthost: `127.0.0.1:${this.smtpPort}`,
       received: `${base}/received`,
     };
+  }
+
+  /** Where a local Alertmanager config sends each receiver (localAlertmanagerConfig's `sinks`); the dead man's switch pings its own path (a heartbeat URL takes no bearer token). */
+  targets(): SinkTargets {
+    const u = this.urls;
+    return { slackUrl: u.slack, pagerdutyUrl: u.pagerduty, webhookUrl: u.webhook, deadMansSwitchUrl: u.deadmansSwitch, smarthost: u.smarthost, smtpCaFile: this.certFile };
   }
 
   of(kind: SinkKind): Delivery[] {
